@@ -1,0 +1,30 @@
+//! Helpers shared by the three bench servers in `src/bin/`.
+
+/// The port to listen on: the first argument, else `PORT`, else 8080.
+///
+/// # Panics
+///
+/// If the value is not a valid port number.
+pub fn port() -> u16 {
+    std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("PORT").ok())
+        .map(|p| {
+            p.parse()
+                .expect("port must be a number between 0 and 65535")
+        })
+        .unwrap_or(8080)
+}
+
+/// A tokio multi-thread runtime with a single worker: run.sh pins the server
+/// to one core, so one worker is what that core can run.
+///
+/// # Errors
+///
+/// If the runtime cannot be built (the OS refused a thread or the I/O driver).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+}

@@ -1,0 +1,413 @@
+//! The response body, held as what the handler gave until the response is
+//! finalized.
+//!
+//! A [`Body`] remembers its kind (text, HTML, bytes, JSON, stream, or
+//! explicitly nothing), so middleware can inspect and replace it after the
+//! handler ran, and the Content-Type and Content-Length are inferred from the
+//! final body only at the end. Conversions follow the seed systems: a string
+//! that starts with `<` (after whitespace) is HTML, other strings are plain
+//! text, byte buffers are `application/octet-stream`, [`Json`] and
+//! [`serde_json::Value`] are JSON, and numbers, booleans and times are sent
+//! as their text (a time in RFC 3339 with milliseconds).
+//!
+//! # Examples
+//!
+//! ```
+//! use rejoinder_core::{Body, Json};
+//!
+//! assert!(matches!(Body::from("<p>hi</p>"), Body::Html(_)));
+//! assert!(matches!(Body::from("see <b>this</b>"), Body::Text(_)));
+//! assert_eq!(Body::from(vec![1u8, 2, 3]).len(), Some(3));
+//! let json = Body::from(Json(serde_json::json!({"a": 1})));
+//! assert_eq!(json.len(), Some(7));
+//! ```
+
+use std::fmt;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures_core::Stream;
+
+/// A boxed error, as carried by streams and error causes.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A boxed stream of body chunks.
+pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
+
+/// UTF-8 text held as shared bytes (no copy from `String` or `&'static str`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Text(Bytes);
+
+impl Text {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Invariant: only built from `str`/`String`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The UTF-8 bytes.
+    pub fn as_bytes(&self) -> &Bytes {
+        &self.0
+    }
+
+    /// Length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the text is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(crate) fn into_bytes(self) -> Bytes {
+        self.0
+    }
+}
+
+impl From<&'static str> for Text {
+    fn from(s: &'static str) -> Self {
+        Text(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Self {
+        Text(Bytes::from(s))
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A JSON body: a [`serde_json::Value`] that stays inspectable and mutable,
+/// or a typed value serialized once when it was set.
+#[derive(Clone)]
+pub enum JsonBody {
+    /// A JSON document as a value; serialized at finalize.
+    Value(serde_json::Value),
+    /// Already-serialized JSON (from [`Json`]).
+    Serialized(Bytes),
+    /// Serialization failed; the response becomes a 500 at finalize.
+    Failed(String),
+}
+
+impl JsonBody {
+    /// The JSON as a value (parsing serialized JSON when needed).
+    pub fn to_value(&self) -> Option<serde_json::Value> {
+        match self {
+            JsonBody::Value(v) => Some(v.clone()),
+            JsonBody::Serialized(b) => serde_json::from_slice(b).ok(),
+            JsonBody::Failed(_) => None,
+        }
+    }
+
+    /// The serialized length in bytes, computed without allocating.
+    pub fn len(&self) -> Option<usize> {
+        match self {
+            JsonBody::Value(v) => {
+                let mut counter = Counter(0);
+                serde_json::to_writer(&mut counter, v).ok()?;
+                Some(counter.0)
+            }
+            JsonBody::Serialized(b) => Some(b.len()),
+            JsonBody::Failed(_) => None,
+        }
+    }
+
+    pub(crate) fn into_bytes(self) -> Result<Bytes, String> {
+        match self {
+            JsonBody::Value(v) => serde_json::to_vec(&v)
+                .map(Bytes::from)
+                .map_err(|e| e.to_string()),
+            JsonBody::Serialized(b) => Ok(b),
+            JsonBody::Failed(e) => Err(e),
+        }
+    }
+}
+
+impl fmt::Debug for JsonBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            JsonBody::Value(v) => write!(f, "Value({v})"),
+            JsonBody::Serialized(b) => write!(f, "Serialized({:?})", String::from_utf8_lossy(b)),
+            JsonBody::Failed(e) => write!(f, "Failed({e:?})"),
+        }
+    }
+}
+
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Wraps a serializable value to be sent as JSON. It is serialized once,
+/// straight into a buffer, when converted into a [`Body`].
+///
+/// ```
+/// use rejoinder_core::{Body, Json};
+///
+/// #[derive(serde::Serialize)]
+/// struct Message { message: &'static str }
+///
+/// let body = Body::from(Json(Message { message: "Hello, World!" }));
+/// assert_eq!(body.len(), Some(27));
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Json<T>(pub T);
+
+impl<T: serde::Serialize> From<Json<T>> for Body {
+    fn from(Json(value): Json<T>) -> Self {
+        Body::Json(serialize(&value))
+    }
+}
+
+fn serialize<T: serde::Serialize>(value: &T) -> JsonBody {
+    let mut buf = Vec::with_capacity(128);
+    match serde_json::to_writer(&mut buf, value) {
+        Ok(()) => JsonBody::Serialized(Bytes::from(buf)),
+        Err(e) => JsonBody::Failed(e.to_string()),
+    }
+}
+
+/// What a response carries.
+#[non_exhaustive]
+pub enum Body {
+    /// Explicitly nothing (Koa's `body = null`): a 204 unless the status says
+    /// otherwise, with content headers removed.
+    Empty,
+    /// Plain text, `text/plain; charset=utf-8` unless a type is set.
+    Text(Text),
+    /// HTML, `text/html; charset=utf-8` unless a type is set.
+    Html(Text),
+    /// Raw bytes, `application/octet-stream` unless a type is set.
+    Bytes(Bytes),
+    /// JSON, `application/json; charset=utf-8` unless a JSON type is set.
+    Json(JsonBody),
+    /// A stream of chunks, `application/octet-stream` unless a type is set;
+    /// its length is unknown, so it is sent chunked (HTTP/1.1) or as frames.
+    Stream(BodyStream),
+}
+
+fn looks_like_html(s: &str) -> bool {
+    s.trim_start().starts_with('<')
+}
+
+impl Body {
+    /// A text body that is HTML when it starts with `<` after whitespace.
+    pub fn text(text: impl Into<Text>) -> Body {
+        let text = text.into();
+        if looks_like_html(text.as_str()) {
+            Body::Html(text)
+        } else {
+            Body::Text(text)
+        }
+    }
+
+    /// A JSON body from a value that stays inspectable until finalize.
+    pub fn json(value: serde_json::Value) -> Body {
+        Body::Json(JsonBody::Value(value))
+    }
+
+    /// A streaming body. The stream is polled as the client reads and dropped
+    /// as soon as the client goes away.
+    pub fn stream<S, B, E>(stream: S) -> Body
+    where
+        S: Stream<Item = Result<B, E>> + Send + 'static,
+        B: Into<Bytes>,
+        E: Into<BoxError>,
+    {
+        Body::Stream(Box::pin(MapStream { inner: stream }))
+    }
+
+    /// The length in bytes when it is known without sending (not for streams
+    /// or an empty body).
+    pub fn len(&self) -> Option<usize> {
+        match self {
+            Body::Empty | Body::Stream(_) => None,
+            Body::Text(t) | Body::Html(t) => Some(t.len()),
+            Body::Bytes(b) => Some(b.len()),
+            Body::Json(j) => j.len(),
+        }
+    }
+
+    /// Whether this is [`Body::Empty`].
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Body::Empty)
+    }
+
+    /// The text of a text or HTML body.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Body::Text(t) | Body::Html(t) => Some(t.as_str()),
+            _ => None,
+        }
+    }
+
+    /// The JSON value of a JSON body (parsed again if it was serialized).
+    pub fn to_json(&self) -> Option<serde_json::Value> {
+        match self {
+            Body::Json(j) => j.to_value(),
+            _ => None,
+        }
+    }
+
+    /// A mutable JSON value, converting serialized JSON into a value first,
+    /// for middleware that rewrites the document after the handler.
+    pub fn as_json_mut(&mut self) -> Option<&mut serde_json::Value> {
+        if let Body::Json(j @ JsonBody::Serialized(_)) = self {
+            *j = JsonBody::Value(j.to_value()?);
+        }
+        match self {
+            Body::Json(JsonBody::Value(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The Content-Type this body implies when the handler set none.
+    pub fn default_content_type(&self) -> Option<&'static str> {
+        match self {
+            Body::Empty => None,
+            Body::Text(_) => Some("text/plain; charset=utf-8"),
+            Body::Html(_) => Some("text/html; charset=utf-8"),
+            Body::Bytes(_) | Body::Stream(_) => Some("application/octet-stream"),
+            Body::Json(_) => Some("application/json; charset=utf-8"),
+        }
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Empty"),
+            Body::Text(t) => f.debug_tuple("Text").field(t).finish(),
+            Body::Html(t) => f.debug_tuple("Html").field(t).finish(),
+            Body::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
+            Body::Json(j) => f.debug_tuple("Json").field(j).finish(),
+            Body::Stream(_) => f.write_str("Stream(..)"),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    struct MapStream<S> {
+        #[pin]
+        inner: S,
+    }
+}
+
+impl<S, B, E> Stream for MapStream<S>
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Into<Bytes>,
+    E: Into<BoxError>,
+{
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.project()
+            .inner
+            .poll_next(cx)
+            .map(|o| o.map(|r| r.map(Into::into).map_err(Into::into)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Body::text(s)
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Body::text(s)
+    }
+}
+
+impl From<std::borrow::Cow<'static, str>> for Body {
+    fn from(s: std::borrow::Cow<'static, str>) -> Self {
+        match s {
+            std::borrow::Cow::Borrowed(s) => Body::text(s),
+            std::borrow::Cow::Owned(s) => Body::text(s),
+        }
+    }
+}
+
+impl From<Text> for Body {
+    fn from(t: Text) -> Self {
+        Body::text(t)
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body::Bytes(b)
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(b: Vec<u8>) -> Self {
+        Body::Bytes(Bytes::from(b))
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(b: &'static [u8]) -> Self {
+        Body::Bytes(Bytes::from_static(b))
+    }
+}
+
+impl From<serde_json::Value> for Body {
+    fn from(v: serde_json::Value) -> Self {
+        Body::json(v)
+    }
+}
+
+impl From<JsonBody> for Body {
+    fn from(j: JsonBody) -> Self {
+        Body::Json(j)
+    }
+}
+
+impl<T: Into<Body>> From<Option<T>> for Body {
+    /// `None` is [`Body::Empty`].
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Body::Empty, Into::into)
+    }
+}
+
+macro_rules! display_bodies {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Body {
+            /// Sent as its text, `text/plain`.
+            fn from(v: $t) -> Self {
+                Body::Text(Text::from(v.to_string()))
+            }
+        }
+    )*};
+}
+display_bodies!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128, isize, usize, f32, f64, bool);
+
+impl From<std::time::SystemTime> for Body {
+    /// Sent as RFC 3339 text with milliseconds, `2020-01-02T03:04:05.678Z`.
+    fn from(t: std::time::SystemTime) -> Self {
+        Body::Text(Text::from(humantime::format_rfc3339_millis(t).to_string()))
+    }
+}

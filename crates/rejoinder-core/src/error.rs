@@ -1,0 +1,139 @@
+//! The error type of every fallible response operation.
+
+use std::fmt;
+
+use crate::status::StatusError;
+
+/// Why a response operation was refused.
+///
+/// Every setter that takes run-time input (a status number, a header name or
+/// value, a content type, a Vary field) validates it and answers with this
+/// error instead of panicking or letting bad bytes reach the wire. The
+/// response is left unchanged by a refused operation. The message says what
+/// was wrong and what is accepted; the predicates tell the kinds apart.
+///
+/// # Examples
+///
+/// ```
+/// use rejoinder_core::Response;
+///
+/// let mut res = Response::new();
+/// let err = res.set_status(1000).unwrap_err();
+/// assert!(err.is_invalid_status());
+/// assert_eq!(res.status().as_u16(), 404);
+/// ```
+pub struct Error {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+pub(crate) enum Kind {
+    Status(StatusError),
+    HeaderName(String),
+    HeaderValue { name: String, value: String },
+    UnknownType(String),
+    Vary(&'static str),
+    Limit(usize),
+    Message(String),
+    Forbidden(&'static str),
+}
+
+impl Error {
+    pub(crate) fn new(kind: Kind) -> Self {
+        Error { kind }
+    }
+
+    /// A status code outside 100–999, or an unknown status name.
+    pub fn is_invalid_status(&self) -> bool {
+        matches!(self.kind, Kind::Status(_))
+    }
+
+    /// A header name with characters HTTP does not allow in a token.
+    pub fn is_invalid_header_name(&self) -> bool {
+        matches!(self.kind, Kind::HeaderName(_))
+    }
+
+    /// A header value with CR, LF, NUL or other control bytes.
+    pub fn is_invalid_header_value(&self) -> bool {
+        matches!(self.kind, Kind::HeaderValue { .. })
+    }
+
+    /// A content type or extension that names no known media type.
+    pub fn is_unknown_type(&self) -> bool {
+        matches!(self.kind, Kind::UnknownType(_))
+    }
+
+    /// A Vary field that is empty or not a header name.
+    pub fn is_invalid_vary(&self) -> bool {
+        matches!(self.kind, Kind::Vary(_))
+    }
+
+    /// A header listing limit outside 1..=1000.
+    pub fn is_invalid_limit(&self) -> bool {
+        matches!(self.kind, Kind::Limit(_))
+    }
+
+    /// A reason phrase that cannot be sent (control characters).
+    pub fn is_invalid_message(&self) -> bool {
+        matches!(self.kind, Kind::Message(_))
+    }
+
+    /// A header the server manages itself (for example Transfer-Encoding).
+    pub fn is_forbidden_header(&self) -> bool {
+        matches!(self.kind, Kind::Forbidden(_))
+    }
+}
+
+impl From<StatusError> for Error {
+    fn from(e: StatusError) -> Self {
+        Error::new(Kind::Status(e))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Status(e) => e.fmt(f),
+            Kind::HeaderName(name) => write!(
+                f,
+                "invalid header name {name:?}: a name is one or more of the token characters \
+                 A-Z a-z 0-9 and !#$%&'*+-.^_`|~"
+            ),
+            Kind::HeaderValue { name, value } => write!(
+                f,
+                "invalid value for header {name:?}: {value:?} contains CR, LF, NUL or another \
+                 control character; a value is visible ASCII, space, tab or bytes 0x80-0xFF"
+            ),
+            Kind::UnknownType(t) => write!(
+                f,
+                "unknown content type {t:?}: give a media type such as \"text/html\" or a known \
+                 file extension such as \"html\", \".png\" or \"json\""
+            ),
+            Kind::Vary(why) => write!(f, "invalid Vary field: {why}"),
+            Kind::Limit(max) => write!(
+                f,
+                "invalid header limit {max}: max_headers must be >= 1 and <= 1000"
+            ),
+            Kind::Message(m) => write!(
+                f,
+                "invalid status message {m:?}: a reason phrase is visible ASCII, space, tab or \
+                 bytes 0x80-0xFF, without CR or LF"
+            ),
+            Kind::Forbidden(name) => write!(
+                f,
+                "the {name} header is managed by the server and cannot be set by hand"
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("message", &self.to_string())
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}

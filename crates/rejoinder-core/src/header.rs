@@ -1,0 +1,228 @@
+//! Conversions for header names and values, with validation.
+//!
+//! Response setters accept names as `&str`, `String` or [`HeaderName`] and
+//! values as strings, numbers, [`HeaderValue`]s or lists of them. Every
+//! conversion checks its input: a name must be an HTTP token, a value must
+//! not contain CR, LF, NUL or other control bytes. Refused input is an
+//! [`Error`](crate::Error), never a panic and never bytes on the wire.
+
+use http::header::{HeaderName, HeaderValue};
+
+use crate::error::{Error, Kind};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Something that names a header. Implemented for `&str`, `String` and
+/// [`HeaderName`]; sealed.
+pub trait IntoHeaderName: sealed::Sealed {
+    /// Converts, validating the name.
+    ///
+    /// # Errors
+    ///
+    /// The name is not an HTTP token.
+    fn into_header_name(self) -> Result<HeaderName, Error>;
+}
+
+pub(crate) fn name_from_str(name: &str) -> Result<HeaderName, Error> {
+    HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::new(Kind::HeaderName(name.into())))
+}
+
+impl sealed::Sealed for &str {}
+impl IntoHeaderName for &str {
+    fn into_header_name(self) -> Result<HeaderName, Error> {
+        name_from_str(self)
+    }
+}
+impl sealed::Sealed for String {}
+impl IntoHeaderName for String {
+    fn into_header_name(self) -> Result<HeaderName, Error> {
+        name_from_str(&self)
+    }
+}
+impl sealed::Sealed for &String {}
+impl IntoHeaderName for &String {
+    fn into_header_name(self) -> Result<HeaderName, Error> {
+        name_from_str(self)
+    }
+}
+impl sealed::Sealed for HeaderName {}
+impl IntoHeaderName for HeaderName {
+    fn into_header_name(self) -> Result<HeaderName, Error> {
+        Ok(self)
+    }
+}
+impl sealed::Sealed for &HeaderName {}
+impl IntoHeaderName for &HeaderName {
+    fn into_header_name(self) -> Result<HeaderName, Error> {
+        Ok(self.clone())
+    }
+}
+
+/// One header value or several.
+#[derive(Debug, Clone)]
+pub enum HeaderValues {
+    /// A single value.
+    One(HeaderValue),
+    /// A list, sent as repeated header lines in this order.
+    Many(Vec<HeaderValue>),
+}
+
+impl HeaderValues {
+    /// The values in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, HeaderValue> {
+        match self {
+            HeaderValues::One(v) => std::slice::from_ref(v).iter(),
+            HeaderValues::Many(v) => v.iter(),
+        }
+    }
+}
+
+impl IntoIterator for HeaderValues {
+    type Item = HeaderValue;
+    type IntoIter = std::vec::IntoIter<HeaderValue>;
+    fn into_iter(self) -> Self::IntoIter {
+        match self {
+            HeaderValues::One(v) => vec![v].into_iter(),
+            HeaderValues::Many(v) => v.into_iter(),
+        }
+    }
+}
+
+/// Something that gives one or more header values: strings, integers,
+/// [`HeaderValue`], and `Vec`s, slices or arrays of those.
+pub trait IntoHeaderValues {
+    /// Converts, validating every value; `name` is used in error messages.
+    ///
+    /// # Errors
+    ///
+    /// A value contains CR, LF, NUL or another control byte.
+    fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error>;
+}
+
+pub(crate) fn value_from_str(name: &HeaderName, v: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_bytes(v.as_bytes()).map_err(|_| {
+        Error::new(Kind::HeaderValue {
+            name: name.as_str().into(),
+            value: v.into(),
+        })
+    })
+}
+
+/// A single header value; the building block of [`IntoHeaderValues`].
+pub trait IntoHeaderValue {
+    /// Converts, validating the value.
+    ///
+    /// # Errors
+    ///
+    /// The value contains CR, LF, NUL or another control byte.
+    fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error>;
+}
+
+impl IntoHeaderValue for &str {
+    fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error> {
+        value_from_str(name, self)
+    }
+}
+impl IntoHeaderValue for &String {
+    fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error> {
+        value_from_str(name, self)
+    }
+}
+impl IntoHeaderValue for String {
+    fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error> {
+        // Validates like `from_bytes` but takes the String's buffer without a copy.
+        let bytes = bytes::Bytes::from(self);
+        HeaderValue::from_maybe_shared(bytes.clone()).map_err(|_| {
+            Error::new(Kind::HeaderValue {
+                name: name.as_str().into(),
+                value: String::from_utf8_lossy(&bytes).into_owned(),
+            })
+        })
+    }
+}
+impl IntoHeaderValue for HeaderValue {
+    fn into_header_value(self, _: &HeaderName) -> Result<HeaderValue, Error> {
+        Ok(self)
+    }
+}
+impl IntoHeaderValue for &HeaderValue {
+    fn into_header_value(self, _: &HeaderName) -> Result<HeaderValue, Error> {
+        Ok(self.clone())
+    }
+}
+macro_rules! int_values {
+    ($($t:ty),*) => {$(
+        impl IntoHeaderValue for $t {
+            fn into_header_value(self, _: &HeaderName) -> Result<HeaderValue, Error> {
+                Ok(HeaderValue::from(self))
+            }
+        }
+        impl IntoHeaderValues for $t {
+            fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
+                self.into_header_value(name).map(HeaderValues::One)
+            }
+        }
+    )*};
+}
+int_values!(u16, i16, u32, i32, u64, i64, usize, isize);
+
+macro_rules! single_values {
+    ($($t:ty),*) => {$(
+        impl IntoHeaderValues for $t {
+            fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
+                self.into_header_value(name).map(HeaderValues::One)
+            }
+        }
+    )*};
+}
+single_values!(&str, &String, String, HeaderValue, &HeaderValue);
+
+impl<T: IntoHeaderValue> IntoHeaderValues for Vec<T> {
+    fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
+        self.into_iter()
+            .map(|v| v.into_header_value(name))
+            .collect::<Result<_, _>>()
+            .map(HeaderValues::Many)
+    }
+}
+impl<T: IntoHeaderValue, const N: usize> IntoHeaderValues for [T; N] {
+    fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
+        self.into_iter()
+            .map(|v| v.into_header_value(name))
+            .collect::<Result<_, _>>()
+            .map(HeaderValues::Many)
+    }
+}
+impl<T: IntoHeaderValue + Clone> IntoHeaderValues for &[T] {
+    fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
+        self.iter()
+            .cloned()
+            .map(|v| v.into_header_value(name))
+            .collect::<Result<_, _>>()
+            .map(HeaderValues::Many)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_injection() {
+        let name = HeaderName::from_static("x-a");
+        for bad in ["a\r\nb", "a\nb", "a\rb", "a\0b", "\x7f"] {
+            assert!(bad.into_header_value(&name).unwrap_err().is_invalid_header_value());
+            assert!(bad
+                .to_string()
+                .into_header_value(&name)
+                .unwrap_err()
+                .is_invalid_header_value());
+        }
+        assert!("tab\tok".to_string().into_header_value(&name).is_ok());
+        for bad in ["", "a b", "a:b", "é", "a\r\n"] {
+            assert!(bad.into_header_name().unwrap_err().is_invalid_header_name(), "{bad:?}");
+        }
+    }
+}

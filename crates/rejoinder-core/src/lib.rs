@@ -1,0 +1,51 @@
+//! The response model of rejoinder, without a server.
+//!
+//! rejoinder treats the response as a first-class value that handlers and
+//! middleware read and change until the last moment. This crate holds that
+//! model:
+//!
+//! - [`Response`]: status (404 until set), message, case-insensitive headers
+//!   with validated names and values, a lazy typed [`Body`], `type`/`is`,
+//!   ETag, Last-Modified, Vary and Location, and [`Response::finalize`], which
+//!   turns it into an [`http::Response`] with the inferred Content-Type and
+//!   Content-Length.
+//! - [`Body`]: text, HTML, bytes, JSON or a stream, kept as given.
+//! - [`status`]: the reason-phrase table and lookups by name.
+//! - [`mime`], [`vary`], [`etag`]: the helpers behind the response methods.
+//! - [`Error`]: why a response operation was refused.
+//!
+//! The server, context and test client live in the `rejoinder` crate.
+//!
+//! # Examples
+//!
+//! ```
+//! use http::{Method, Version};
+//! use rejoinder_core::Response;
+//!
+//! let mut res = Response::new();
+//! res.set_body(serde_json::json!({"ok": true}));
+//! let out = res.finalize(&Method::GET, Version::HTTP_11).response;
+//! assert_eq!(out.status(), 200);
+//! assert_eq!(out.headers()["content-type"], "application/json; charset=utf-8");
+//! ```
+
+pub mod body;
+mod error;
+pub mod etag;
+pub mod header;
+mod into_response;
+pub mod kong;
+pub mod mime;
+pub mod response;
+pub mod status;
+pub mod vary;
+pub mod wire;
+
+pub use body::{Body, BoxError, Json};
+pub use error::Error;
+pub use into_response::IntoResponse;
+pub use response::Response;
+pub use wire::ResBody;
+
+pub use bytes::Bytes;
+pub use http;

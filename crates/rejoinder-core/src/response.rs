@@ -1,0 +1,811 @@
+//! The response: status, message, headers and a lazy body, with Koa's and
+//! Adonis's semantics.
+//!
+//! A [`Response`] nobody touched is `404 Not Found` with the body
+//! "Not Found". Setting a body on an untouched status makes it 200;
+//! setting [`Body::Empty`] makes it 204 and removes the content headers.
+//! The Content-Type and Content-Length are worked out from the final body
+//! when the response is [finalized](Response::finalize), unless the handler
+//! set them itself; until then the body stays inspectable and replaceable.
+//!
+//! # Examples
+//!
+//! ```
+//! use rejoinder_core::Response;
+//!
+//! let mut res = Response::new();
+//! assert_eq!(res.status().as_u16(), 404);
+//! res.set_body("<h1>Hello</h1>");
+//! assert_eq!(res.status().as_u16(), 200);
+//! assert_eq!(res.content_type(), Some("text/html"));
+//! assert_eq!(res.length(), Some(14));
+//! res.set("X-Request-Id", "abc").unwrap();
+//! assert_eq!(res.get("x-request-id"), Some("abc"));
+//! assert!(res.set("X-Bad", "a\r\nInjected: 1").is_err());
+//! ```
+
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode, Version};
+
+use crate::body::{Body, JsonBody};
+use crate::error::{Error, Kind};
+use crate::header::{IntoHeaderName, IntoHeaderValues};
+use crate::wire::ResBody;
+use crate::{mime, status, vary};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Something that names a status: a number, a [`StatusCode`], or a reason
+/// phrase (`"not found"`, `"NOT_FOUND"`). Sealed.
+pub trait IntoStatus: sealed::Sealed {
+    /// Converts, validating.
+    ///
+    /// # Errors
+    ///
+    /// A number outside 100–999 or an unknown phrase.
+    fn into_status(self) -> Result<StatusCode, Error>;
+}
+
+impl sealed::Sealed for u16 {}
+impl IntoStatus for u16 {
+    fn into_status(self) -> Result<StatusCode, Error> {
+        Ok(status::validate(self)?)
+    }
+}
+impl sealed::Sealed for i32 {}
+impl IntoStatus for i32 {
+    fn into_status(self) -> Result<StatusCode, Error> {
+        match u16::try_from(self) {
+            Ok(code) => Ok(status::validate(code)?),
+            Err(_) => Err(status::StatusError::Invalid(i64::from(self)).into()),
+        }
+    }
+}
+impl sealed::Sealed for StatusCode {}
+impl IntoStatus for StatusCode {
+    fn into_status(self) -> Result<StatusCode, Error> {
+        Ok(self)
+    }
+}
+impl sealed::Sealed for &str {}
+impl IntoStatus for &str {
+    fn into_status(self) -> Result<StatusCode, Error> {
+        Ok(status::validate(status::code_for(self)?)?)
+    }
+}
+
+/// A bounded listing of response headers (Kong's `get_headers(max)`).
+#[derive(Debug)]
+pub struct HeaderListing<'a> {
+    /// The first entries, one per value, in map order.
+    pub entries: Vec<(&'a HeaderName, &'a HeaderValue)>,
+    /// Whether entries were left out because of the limit.
+    pub truncated: bool,
+}
+
+/// The default limit of [`Response::headers_limited`].
+pub const DEFAULT_HEADER_LIMIT: usize = 100;
+
+/// A response being built. See the [module docs](self).
+#[must_use = "a response does nothing until it is returned or finalized"]
+pub struct Response {
+    status: StatusCode,
+    explicit_status: bool,
+    message: Option<Cow<'static, str>>,
+    headers: HeaderMap,
+    body: Option<Body>,
+    infer_type: bool,
+    headers_sent: bool,
+}
+
+impl Default for Response {
+    fn default() -> Self {
+        Response::new()
+    }
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("message", &self.message())
+            .field("headers", &self.headers)
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// The result of [`Response::finalize`]: the `http` response and the reason
+/// phrase to send when it differs from the `http` crate's canonical one.
+#[derive(Debug)]
+pub struct Finalized {
+    /// What goes on the wire.
+    pub response: http::Response<ResBody>,
+    /// A reason phrase other than [`StatusCode::canonical_reason`] (HTTP/1).
+    pub reason: Option<Cow<'static, str>>,
+}
+
+fn is_valid_reason(s: &str) -> bool {
+    s.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+impl Response {
+    /// A fresh response: 404, no headers, no body.
+    pub fn new() -> Self {
+        Response {
+            status: StatusCode::NOT_FOUND,
+            explicit_status: false,
+            message: None,
+            headers: HeaderMap::new(),
+            body: None,
+            infer_type: false,
+            headers_sent: false,
+        }
+    }
+
+    // ---- status and message -------------------------------------------
+
+    /// The status; 404 until something sets it.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Whether the status was set explicitly (by a setter, or by setting a
+    /// body on an untouched response).
+    pub fn is_status_explicit(&self) -> bool {
+        self.explicit_status
+    }
+
+    /// Sets the status from a number (100–999), a [`StatusCode`] or a reason
+    /// phrase. The message returns to the new status's default. Setting an
+    /// empty-body status (204, 205, 304) drops the body and its content
+    /// headers.
+    ///
+    /// # Errors
+    ///
+    /// An invalid code or unknown name; the response is unchanged.
+    ///
+    /// ```
+    /// # use rejoinder_core::Response;
+    /// let mut res = Response::new();
+    /// res.set_status(201).unwrap();
+    /// assert_eq!(res.message(), Some("Created"));
+    /// res.set_status("I'm a teapot").unwrap();
+    /// assert_eq!(res.status().as_u16(), 418);
+    /// let err = res.set_status(99).unwrap_err();
+    /// assert!(err.to_string().contains("100 to 999"));
+    /// ```
+    pub fn set_status(&mut self, status: impl IntoStatus) -> Result<&mut Self, Error> {
+        let code = status.into_status()?;
+        self.apply_status(code);
+        Ok(self)
+    }
+
+    fn apply_status(&mut self, code: StatusCode) {
+        self.status = code;
+        self.explicit_status = true;
+        self.message = None;
+        if status::is_empty(code.as_u16()) && self.body.is_some() {
+            self.body = None;
+            self.strip_content_headers();
+        }
+    }
+
+    /// Sets the status only when none was set yet (Adonis `safeStatus`).
+    ///
+    /// # Errors
+    ///
+    /// As [`set_status`](Self::set_status).
+    pub fn set_status_if_unset(&mut self, status: impl IntoStatus) -> Result<&mut Self, Error> {
+        let code = status.into_status()?;
+        if !self.explicit_status {
+            self.apply_status(code);
+        }
+        Ok(self)
+    }
+
+    /// The status message: one set with [`set_message`](Self::set_message),
+    /// else the canonical reason phrase, else `None` for unregistered codes.
+    pub fn message(&self) -> Option<&str> {
+        self.message
+            .as_deref()
+            .or_else(|| status::reason(self.status.as_u16()))
+    }
+
+    /// Sets the status message, sent as the HTTP/1.1 reason phrase. A later
+    /// [`set_status`](Self::set_status) resets it.
+    ///
+    /// # Errors
+    ///
+    /// A message with CR, LF or other control characters.
+    pub fn set_message(&mut self, message: impl Into<Cow<'static, str>>) -> Result<&mut Self, Error> {
+        let message = message.into();
+        if !is_valid_reason(&message) {
+            return Err(Error::new(Kind::Message(message.into_owned())));
+        }
+        self.message = Some(message);
+        Ok(self)
+    }
+
+    // ---- headers -------------------------------------------------------
+
+    /// All headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// All headers, mutable. The map takes `http`'s validated types, so
+    /// nothing invalid can be put in; a Content-Type inserted here is kept,
+    /// one removed here is inferred again at finalize.
+    pub fn headers_mut(&mut self) -> &mut HeaderMap {
+        &mut self.headers
+    }
+
+    /// The first value of a header (case-insensitive name) as text, if it is
+    /// visible ASCII.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.header(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The first value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&HeaderValue> {
+        self.headers.get(name)
+    }
+
+    /// Every value of a header, in order.
+    pub fn get_all(&self, name: &str) -> Vec<&HeaderValue> {
+        self.headers.get_all(name).iter().collect()
+    }
+
+    /// Whether the header is present.
+    pub fn has(&self, name: &str) -> bool {
+        self.headers.contains_key(name)
+    }
+
+    fn prepare(&self, name: HeaderName) -> Result<HeaderName, Error> {
+        if name == header::TRANSFER_ENCODING {
+            return Err(Error::new(Kind::Forbidden("Transfer-Encoding")));
+        }
+        Ok(name)
+    }
+
+    fn touched(&mut self, name: &HeaderName) {
+        if name == header::CONTENT_TYPE {
+            self.infer_type = false;
+        }
+    }
+
+    /// Sets a header, replacing every value it had. A list of values is sent
+    /// as repeated header lines.
+    ///
+    /// # Errors
+    ///
+    /// An invalid name or value, or Transfer-Encoding (the server frames the
+    /// body); the response is unchanged.
+    pub fn set(&mut self, name: impl IntoHeaderName, value: impl IntoHeaderValues) -> Result<&mut Self, Error> {
+        let name = self.prepare(name.into_header_name()?)?;
+        let values = value.into_header_values(&name)?;
+        self.touched(&name);
+        self.headers.remove(&name);
+        for v in values {
+            self.headers.append(name.clone(), v);
+        }
+        Ok(self)
+    }
+
+    /// Appends values to a header, keeping the ones it has.
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Self::set).
+    pub fn append(&mut self, name: impl IntoHeaderName, value: impl IntoHeaderValues) -> Result<&mut Self, Error> {
+        let name = self.prepare(name.into_header_name()?)?;
+        let values = value.into_header_values(&name)?;
+        self.touched(&name);
+        for v in values {
+            self.headers.append(name.clone(), v);
+        }
+        Ok(self)
+    }
+
+    /// Sets a header only when it is absent (Adonis `safeHeader`).
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Self::set).
+    pub fn set_if_absent(&mut self, name: impl IntoHeaderName, value: impl IntoHeaderValues) -> Result<&mut Self, Error> {
+        let name = self.prepare(name.into_header_name()?)?;
+        let values = value.into_header_values(&name)?;
+        if !self.headers.contains_key(&name) {
+            self.touched(&name);
+            for v in values {
+                self.headers.append(name.clone(), v);
+            }
+        }
+        Ok(self)
+    }
+
+    /// Removes a header (case-insensitive); a name that cannot exist is a
+    /// no-op.
+    pub fn remove(&mut self, name: &str) -> &mut Self {
+        if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+            self.touched(&name);
+            self.headers.remove(&name);
+        }
+        self
+    }
+
+    /// Sets several headers at once, in the given order (Koa's `set(fields)`).
+    /// Everything is validated before anything is set.
+    ///
+    /// # Errors
+    ///
+    /// The first invalid name or value; then no header was changed.
+    pub fn set_all<N, V, I>(&mut self, fields: I) -> Result<&mut Self, Error>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: IntoHeaderName,
+        V: IntoHeaderValues,
+    {
+        let mut checked = Vec::new();
+        for (n, v) in fields {
+            let name = self.prepare(n.into_header_name()?)?;
+            let values = v.into_header_values(&name)?;
+            checked.push((name, values));
+        }
+        for (name, values) in checked {
+            self.touched(&name);
+            self.headers.remove(&name);
+            for v in values {
+                self.headers.append(name.clone(), v);
+            }
+        }
+        Ok(self)
+    }
+
+    /// Looks a header up the way Kong's `get_header` does: the name as given
+    /// (when it is already lower case), then with `_` read as `-`, ignoring
+    /// case, so `x_custom_header` finds `X-Custom-Header`.
+    pub fn header_any(&self, name: &str) -> Option<&HeaderValue> {
+        if !name.bytes().any(|b| b.is_ascii_uppercase()) {
+            if let Some(v) = self.headers.get(name) {
+                return Some(v);
+            }
+        }
+        let normalized: String = name
+            .chars()
+            .map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() })
+            .collect();
+        self.headers.get(normalized.as_str())
+    }
+
+    /// Lists at most `max` header entries (one per value), saying whether
+    /// some were left out (Kong's `get_headers(max)`; Kong's default is
+    /// [`DEFAULT_HEADER_LIMIT`]).
+    ///
+    /// # Errors
+    ///
+    /// `max` outside 1..=1000.
+    pub fn headers_limited(&self, max: usize) -> Result<HeaderListing<'_>, Error> {
+        if !(1..=1000).contains(&max) {
+            return Err(Error::new(Kind::Limit(max)));
+        }
+        let mut iter = self.headers.iter();
+        let entries: Vec<_> = iter.by_ref().take(max).collect();
+        Ok(HeaderListing {
+            entries,
+            truncated: iter.next().is_some(),
+        })
+    }
+
+    // ---- body ----------------------------------------------------------
+
+    /// The body, if one was set.
+    pub fn body(&self) -> Option<&Body> {
+        self.body.as_ref()
+    }
+
+    /// The body, mutable, for middleware that rewrites it after the handler.
+    pub fn body_mut(&mut self) -> Option<&mut Body> {
+        self.body.as_mut()
+    }
+
+    /// Takes the body out, leaving none.
+    pub fn take_body(&mut self) -> Option<Body> {
+        self.body.take()
+    }
+
+    fn strip_content_headers(&mut self) {
+        self.headers.remove(header::CONTENT_TYPE);
+        self.headers.remove(header::CONTENT_LENGTH);
+        self.infer_type = false;
+    }
+
+    /// Sets the body with Koa's rules; the last call wins.
+    ///
+    /// - An untouched status becomes 200.
+    /// - The Content-Type is inferred at finalize from the body's kind unless
+    ///   one is present now or set later; a JSON body replaces a non-JSON
+    ///   type that was set before it.
+    /// - Any Content-Length set before is dropped; the length is deduced.
+    /// - [`Body::Empty`] (or `None`) makes the status 204 unless it is
+    ///   already an empty-body status, and removes the content headers —
+    ///   except when the type is `application/json`, where the body becomes
+    ///   the JSON `null` (Koa's rule).
+    ///
+    /// ```
+    /// # use rejoinder_core::{Body, Response};
+    /// let mut res = Response::new();
+    /// res.set_body("x");
+    /// res.set_body(Body::Empty);
+    /// assert_eq!(res.status().as_u16(), 204);
+    /// ```
+    pub fn set_body(&mut self, body: impl Into<Body>) -> &mut Self {
+        let body = body.into();
+        if let Body::Empty = body {
+            let code = self.status.as_u16();
+            if !status::is_empty(code) {
+                if self.content_type() == Some("application/json") {
+                    self.body = Some(Body::json(serde_json::Value::Null));
+                    return self;
+                }
+                self.apply_status(StatusCode::NO_CONTENT);
+            }
+            self.strip_content_headers();
+            self.body = Some(Body::Empty);
+            return self;
+        }
+        if !self.explicit_status {
+            self.status = StatusCode::OK;
+            self.explicit_status = true;
+            self.message = None;
+        }
+        self.headers.remove(header::CONTENT_LENGTH);
+        let has_type = self.headers.contains_key(header::CONTENT_TYPE);
+        if let Body::Json(_) = body {
+            let json_type = self
+                .get("content-type")
+                .is_some_and(|t| has_json_word(mime::essence(t)));
+            if has_type && !json_type {
+                self.headers.remove(header::CONTENT_TYPE);
+            }
+            self.infer_type = !json_type;
+        } else {
+            self.infer_type = !has_type;
+        }
+        self.body = Some(body);
+        self
+    }
+
+    /// Sends a body with Adonis's rules: an empty body (`""` or
+    /// [`Body::Empty`]) makes an untouched status 204 and sends nothing; any
+    /// other body is set as with [`set_body`](Self::set_body), except that a
+    /// Content-Type already present is always kept. The last call wins.
+    pub fn send(&mut self, body: impl Into<Body>) -> &mut Self {
+        let body = body.into();
+        let empty = match &body {
+            Body::Empty => true,
+            Body::Text(t) | Body::Html(t) => t.is_empty(),
+            _ => false,
+        };
+        if empty {
+            if !self.explicit_status {
+                self.apply_status(StatusCode::NO_CONTENT);
+            }
+            self.strip_content_headers();
+            self.body = Some(Body::Empty);
+            return self;
+        }
+        let has_type = self.headers.contains_key(header::CONTENT_TYPE);
+        if !self.explicit_status {
+            self.status = StatusCode::OK;
+            self.explicit_status = true;
+            self.message = None;
+        }
+        self.headers.remove(header::CONTENT_LENGTH);
+        self.infer_type = !has_type;
+        self.body = Some(body);
+        self
+    }
+
+    /// Sends a body with a strong ETag computed from its bytes (Adonis
+    /// `send(body, true)`); a stream gets none.
+    pub fn send_with_etag(&mut self, body: impl Into<Body>) -> &mut Self {
+        let body = body.into();
+        let tag = match &body {
+            Body::Text(t) | Body::Html(t) => Some(crate::etag::etag(t.as_bytes(), false)),
+            Body::Bytes(b) => Some(crate::etag::etag(b, false)),
+            Body::Json(j) => j
+                .clone()
+                .into_bytes()
+                .ok()
+                .map(|b| crate::etag::etag(&b, false)),
+            Body::Empty | Body::Stream(_) => None,
+        };
+        if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+            self.headers.insert(header::ETAG, tag);
+        }
+        self.send(body)
+    }
+
+    // ---- type and length -----------------------------------------------
+
+    /// The media type without parameters: from the Content-Type header, or
+    /// the one the body implies when no type was set. `None` without either.
+    pub fn content_type(&self) -> Option<&str> {
+        match self.headers.get(header::CONTENT_TYPE) {
+            Some(v) => v.to_str().ok().map(mime::essence).filter(|s| !s.is_empty()),
+            None if self.infer_type => self
+                .body
+                .as_ref()
+                .and_then(Body::default_content_type)
+                .map(mime::essence),
+            None => None,
+        }
+    }
+
+    /// Sets the Content-Type from a media type (`"text/html"`, kept as
+    /// written) or an extension (`"png"`, `".png"`, `"report.csv"`), adding
+    /// `charset=utf-8` to text types.
+    ///
+    /// # Errors
+    ///
+    /// An unknown extension, or a media type that is not a valid header
+    /// value; the response is unchanged.
+    ///
+    /// ```
+    /// # use rejoinder_core::Response;
+    /// let mut res = Response::new();
+    /// res.set_type("html").unwrap();
+    /// assert_eq!(res.get("content-type"), Some("text/html; charset=utf-8"));
+    /// assert!(res.set_type("nosuchext").unwrap_err().is_unknown_type());
+    /// ```
+    pub fn set_type(&mut self, value: &str) -> Result<&mut Self, Error> {
+        let ct = mime::content_type_for(value)
+            .ok_or_else(|| Error::new(Kind::UnknownType(value.to_owned())))?;
+        let ct = match ct {
+            Cow::Borrowed(s) => HeaderValue::from_static(s),
+            Cow::Owned(s) => HeaderValue::from_str(&s)
+                .map_err(|_| Error::new(Kind::UnknownType(value.to_owned())))?,
+        };
+        self.infer_type = false;
+        self.headers.insert(header::CONTENT_TYPE, ct);
+        Ok(self)
+    }
+
+    /// Matches the content type against patterns as Koa's `is()`; see
+    /// [`mime::type_is`].
+    ///
+    /// ```
+    /// # use rejoinder_core::Response;
+    /// let mut res = Response::new();
+    /// res.set_body(serde_json::json!({"a": 1}));
+    /// assert_eq!(res.is(&["html", "json"]).as_deref(), Some("json"));
+    /// assert_eq!(res.is(&["text/*"]), None);
+    /// ```
+    pub fn is(&self, patterns: &[&str]) -> Option<String> {
+        mime::type_is(self.content_type()?, patterns)
+    }
+
+    /// The Content-Length: declared, or deduced from the body when its
+    /// length is known.
+    pub fn length(&self) -> Option<u64> {
+        if let Some(v) = self.headers.get(header::CONTENT_LENGTH) {
+            return v.to_str().ok().and_then(|s| s.trim().parse().ok());
+        }
+        self.body.as_ref().and_then(Body::len).map(|n| n as u64)
+    }
+
+    /// Declares the Content-Length. For a body whose length is known, the
+    /// real length is what goes on the wire (a HEAD response sends the
+    /// declared one).
+    pub fn set_length(&mut self, length: u64) -> &mut Self {
+        self.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        self
+    }
+
+    // ---- caching -------------------------------------------------------
+
+    /// Sets the ETag, adding quotes unless it is already quoted or weak
+    /// (`W/"..."`).
+    ///
+    /// # Errors
+    ///
+    /// A value that is not a valid header value.
+    pub fn set_etag(&mut self, etag: &str) -> Result<&mut Self, Error> {
+        let quoted = etag.starts_with('"') || etag.starts_with("W/\"");
+        let value = if quoted {
+            Cow::Borrowed(etag)
+        } else {
+            Cow::Owned(format!("\"{etag}\""))
+        };
+        let v = crate::header::value_from_str(&header::ETAG, &value)?;
+        self.headers.insert(header::ETAG, v);
+        Ok(self)
+    }
+
+    /// The ETag, if set.
+    pub fn etag(&self) -> Option<&str> {
+        self.get("etag")
+    }
+
+    /// Sets Last-Modified as an HTTP date (second precision).
+    pub fn set_last_modified(&mut self, time: SystemTime) -> &mut Self {
+        let v = HeaderValue::from_str(&httpdate::fmt_http_date(time))
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        self.headers.insert(header::LAST_MODIFIED, v);
+        self
+    }
+
+    /// Last-Modified, parsed, if present and valid.
+    pub fn last_modified(&self) -> Option<SystemTime> {
+        self.get("last-modified")
+            .and_then(|s| httpdate::parse_http_date(s).ok())
+    }
+
+    /// Adds fields to Vary, de-duplicated; `*` wins. See [`vary::append`].
+    ///
+    /// # Errors
+    ///
+    /// An empty field or one that is not a header name; Vary is unchanged.
+    pub fn vary(&mut self, fields: &[&str]) -> Result<&mut Self, Error> {
+        let existing: Vec<&str> = self
+            .headers
+            .get_all(header::VARY)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        let value = vary::append(&existing.join(", "), fields)?;
+        if !value.is_empty() {
+            let v = crate::header::value_from_str(&header::VARY, &value)?;
+            self.headers.insert(header::VARY, v);
+        }
+        Ok(self)
+    }
+
+    /// The Location header, if set.
+    pub fn location(&self) -> Option<&str> {
+        self.get("location")
+    }
+
+    /// Sets the Location header as given (see the redirect helpers for
+    /// normalization and status).
+    ///
+    /// # Errors
+    ///
+    /// A value with CR, LF or other control bytes.
+    pub fn set_location(&mut self, url: &str) -> Result<&mut Self, Error> {
+        let v = crate::header::value_from_str(&header::LOCATION, url)?;
+        self.headers.insert(header::LOCATION, v);
+        Ok(self)
+    }
+
+    // ---- lifecycle -----------------------------------------------------
+
+    /// Whether the status and headers have been handed to the connection.
+    pub fn headers_sent(&self) -> bool {
+        self.headers_sent
+    }
+
+    /// Turns the response into what goes on the wire, applying the finalize
+    /// rules: inferred Content-Type and Content-Length, the default body of
+    /// a response without one (its status message), no body for HEAD and for
+    /// 204/205/304 (which also lose their content headers), and the reason
+    /// phrase.
+    ///
+    /// Afterwards [`headers_sent`](Self::headers_sent) is true and the
+    /// response is empty.
+    pub fn finalize(&mut self, method: &Method, version: Version) -> Finalized {
+        self.headers_sent = true;
+        let mut body = self.body.take();
+        if let Some(Body::Json(JsonBody::Failed(e))) = &body {
+            tracing::error!(error = %e, "JSON body failed to serialize; sending 500");
+            self.status = StatusCode::INTERNAL_SERVER_ERROR;
+            self.message = None;
+            self.strip_content_headers();
+            body = None;
+        }
+        let code = self.status.as_u16();
+        let wire = if status::is_empty(code) {
+            self.headers.remove(header::CONTENT_TYPE);
+            self.headers.remove(header::CONTENT_LENGTH);
+            ResBody::empty()
+        } else if method == Method::HEAD {
+            if let Some(b) = &body {
+                if !self.headers.contains_key(header::CONTENT_LENGTH) {
+                    if let Some(n) = b.len() {
+                        self.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+                    }
+                }
+                self.infer_content_type(b);
+            }
+            ResBody::empty()
+        } else {
+            match body {
+                None => {
+                    let text = match (version, &self.message) {
+                        (Version::HTTP_2 | Version::HTTP_3, _) => Bytes::from(code.to_string()),
+                        (_, Some(m)) => Bytes::from(m.to_string()),
+                        (_, None) => status::reason(code).map_or_else(
+                            || Bytes::from(code.to_string()),
+                            |r| Bytes::from_static(r.as_bytes()),
+                        ),
+                    };
+                    self.headers.insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; charset=utf-8"),
+                    );
+                    self.headers.remove(header::CONTENT_LENGTH);
+                    ResBody::full(text)
+                }
+                Some(b) => {
+                    self.infer_content_type(&b);
+                    self.into_wire(b)
+                }
+            }
+        };
+        let reason = self.wire_reason();
+        let mut response = http::Response::new(wire);
+        *response.status_mut() = self.status;
+        *response.version_mut() = Version::HTTP_11;
+        *response.headers_mut() = std::mem::take(&mut self.headers);
+        Finalized { response, reason }
+    }
+
+    fn infer_content_type(&mut self, body: &Body) {
+        if self.infer_type && !self.headers.contains_key(header::CONTENT_TYPE) {
+            if let Some(ct) = body.default_content_type() {
+                self.headers
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+            }
+        }
+    }
+
+    fn into_wire(&mut self, body: Body) -> ResBody {
+        let bytes = match body {
+            Body::Empty => Bytes::new(),
+            Body::Text(t) | Body::Html(t) => t.into_bytes(),
+            Body::Bytes(b) => b,
+            Body::Json(j) => match j.into_bytes() {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "JSON body failed to serialize");
+                    Bytes::new()
+                }
+            },
+            Body::Stream(s) => return ResBody::stream(s),
+        };
+        // The connection writes the exact Content-Length of a full body.
+        self.headers.remove(header::CONTENT_LENGTH);
+        ResBody::full(bytes)
+    }
+
+    fn wire_reason(&self) -> Option<Cow<'static, str>> {
+        let canonical = self.status.canonical_reason();
+        match &self.message {
+            Some(m) if Some(m.as_ref()) != canonical => Some(m.clone()),
+            Some(_) => None,
+            None => match status::reason(self.status.as_u16()) {
+                Some(r) if Some(r) != canonical => Some(Cow::Borrowed(r)),
+                Some(_) => None,
+                None => Some(Cow::Borrowed("unknown")),
+            },
+        }
+    }
+}
+
+fn has_json_word(s: &str) -> bool {
+    // Koa's /\bjson\b/i.
+    let lower = s.to_ascii_lowercase();
+    let bytes = lower.as_bytes();
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    lower.match_indices("json").any(|(i, _)| {
+        (i == 0 || !word(bytes[i - 1])) && (i + 4 >= bytes.len() || !word(bytes[i + 4]))
+    })
+}

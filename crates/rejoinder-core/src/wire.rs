@@ -1,0 +1,84 @@
+//! The body type handed to the connection.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+
+use crate::body::{BodyStream, BoxError};
+
+/// A finalized response body: nothing, one buffer, or a stream.
+///
+/// Implements [`http_body::Body`]. A full body reports its exact size, so
+/// the connection writes Content-Length itself; a stream is polled as the
+/// client reads, and dropped when the connection goes away.
+pub struct ResBody {
+    kind: Kind,
+}
+
+enum Kind {
+    Full(Option<Bytes>),
+    Stream(BodyStream),
+}
+
+impl ResBody {
+    /// No bytes.
+    pub fn empty() -> Self {
+        ResBody {
+            kind: Kind::Full(None),
+        }
+    }
+
+    /// One buffer.
+    pub fn full(bytes: Bytes) -> Self {
+        ResBody {
+            kind: Kind::Full((!bytes.is_empty()).then_some(bytes)),
+        }
+    }
+
+    /// A stream of chunks.
+    pub fn stream(stream: BodyStream) -> Self {
+        ResBody {
+            kind: Kind::Stream(stream),
+        }
+    }
+}
+
+impl std::fmt::Debug for ResBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            Kind::Full(b) => f.debug_tuple("Full").field(b).finish(),
+            Kind::Stream(_) => f.write_str("Stream(..)"),
+        }
+    }
+}
+
+impl http_body::Body for ResBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            Kind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Stream(s) => s
+                .as_mut()
+                .poll_next(cx)
+                .map(|o| o.map(|r| r.map(Frame::data))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self.kind, Kind::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            Kind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
+            Kind::Stream(_) => SizeHint::default(),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! The application: a handler plus configuration, usable as a
+//! `tower::Service` and served by [`App::listen`].
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::FutureExt;
+use http_body::Body as HttpBody;
+use rejoinder_core::{BoxError, IntoResponse, ResBody, Response};
+
+use crate::context::{Context, RequestBody};
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+/// An async function from [`Context`] to a response.
+///
+/// Implemented for every `Fn(Context) -> impl Future<Output = R>` where `R`
+/// is [`IntoResponse`] — returning the context itself hands back the
+/// response it holds:
+///
+/// ```
+/// use rejoinder::{App, Context};
+///
+/// let app = App::new().handler(|mut ctx: Context| async move {
+///     ctx.res.set_body("Hello, World!");
+///     ctx
+/// });
+/// # drop(app);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a rejoinder handler",
+    note = "a handler is `Fn(Context) -> impl Future<Output = R> + Send + 'static` where R: \
+            IntoResponse, e.g. `|mut ctx: Context| async move {{ ctx.res.set_body(\"hi\"); ctx }}`"
+)]
+pub trait Handler: Send + Sync + 'static {
+    /// Runs the handler.
+    fn call(&self, ctx: Context) -> BoxFuture<Response>;
+}
+
+impl<F, Fut, R> Handler for F
+where
+    F: Fn(Context) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+    R: IntoResponse,
+{
+    fn call(&self, ctx: Context) -> BoxFuture<Response> {
+        let fut = self(ctx);
+        Box::pin(async move { fut.await.into_response() })
+    }
+}
+
+pub(crate) struct Config {
+    pub(crate) header_read_timeout: Duration,
+    pub(crate) shutdown_timeout: Duration,
+}
+
+struct Inner {
+    handler: Box<dyn Handler>,
+    config: Config,
+}
+
+/// A rejoinder application.
+///
+/// Cloning is cheap (the inside is shared). An `App` is a
+/// `tower::Service<http::Request<B>>`, so tower layers can wrap it, and
+/// [`App::listen`] serves it over HTTP/1.1 and HTTP/2 on one port.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").finish_non_exhaustive()
+    }
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+async fn untouched(ctx: Context) -> Context {
+    ctx
+}
+
+impl App {
+    /// An app whose handler leaves every response untouched (404).
+    pub fn new() -> Self {
+        App {
+            inner: Arc::new(Inner {
+                handler: Box::new(untouched),
+                config: Config {
+                    header_read_timeout: Duration::from_secs(30),
+                    shutdown_timeout: Duration::from_secs(30),
+                },
+            }),
+        }
+    }
+
+    fn inner_mut(&mut self) -> &mut Inner {
+        Arc::get_mut(&mut self.inner).expect("App is configured before it is cloned or served")
+    }
+
+    /// Sets the handler every request goes to.
+    ///
+    /// # Panics
+    ///
+    /// When called on an app that was already cloned (configure first).
+    pub fn handler(mut self, handler: impl Handler) -> Self {
+        self.inner_mut().handler = Box::new(handler);
+        self
+    }
+
+    /// How long a client may take to send the request head (default 30 s);
+    /// slower connections are closed.
+    ///
+    /// # Panics
+    ///
+    /// When called on an app that was already cloned.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.inner_mut().config.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a graceful shutdown waits for in-flight requests (default
+    /// 30 s).
+    ///
+    /// # Panics
+    ///
+    /// When called on an app that was already cloned.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.inner_mut().config.shutdown_timeout = timeout;
+        self
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Runs one request through the app and returns what goes on the wire.
+    ///
+    /// A handler that panics yields a 500 (the panic is logged) and the app
+    /// keeps serving.
+    pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
+        let method = req.method().clone();
+        let version = req.version();
+        let ctx = Context::new(req);
+        let fut = self.inner.handler.call(ctx);
+        let mut res = match AssertUnwindSafe(fut).catch_unwind().await {
+            Ok(res) => res,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "non-string panic payload".into());
+                tracing::error!(panic = %what, %method, "handler panicked; sending 500");
+                let mut res = Response::new();
+                let _ = res.set_status(500);
+                res
+            }
+        };
+        let fin = res.finalize(&method, version);
+        let mut response = fin.response;
+        if let Some(reason) = fin.reason {
+            let phrase = match reason {
+                std::borrow::Cow::Borrowed(s) => {
+                    hyper::ext::ReasonPhrase::try_from(Bytes::from_static(s.as_bytes()))
+                }
+                std::borrow::Cow::Owned(s) => hyper::ext::ReasonPhrase::try_from(s),
+            };
+            if let Ok(phrase) = phrase {
+                response.extensions_mut().insert(phrase);
+            }
+        }
+        response
+    }
+}
+
+impl<B> tower_service::Service<http::Request<B>> for App
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Response = http::Response<ResBody>;
+    type Error = Infallible;
+    type Future = BoxFuture<Result<Self::Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: http::Request<B>) -> Self::Future {
+        let app = self.clone();
+        Box::pin(async move { Ok(app.handle(req.map(RequestBody::new)).await) })
+    }
+}

@@ -1,0 +1,319 @@
+//! The per-request context: a view of the request, the response being built
+//! and typed per-request state.
+
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap};
+use http::request::Parts;
+use http::{Method, Uri, Version};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::combinators::UnsyncBoxBody;
+use rejoinder_core::{BoxError, IntoResponse, Response};
+
+/// The body of an incoming request.
+pub struct RequestBody {
+    kind: BodyKind,
+}
+
+enum BodyKind {
+    Empty,
+    Incoming(hyper::body::Incoming),
+    Boxed(UnsyncBoxBody<Bytes, BoxError>),
+}
+
+impl RequestBody {
+    /// No body.
+    pub fn empty() -> Self {
+        RequestBody {
+            kind: BodyKind::Empty,
+        }
+    }
+
+    /// Any `http_body::Body` of bytes.
+    pub fn new<B>(body: B) -> Self
+    where
+        B: HttpBody<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        use http_body_util::BodyExt;
+        RequestBody {
+            kind: BodyKind::Boxed(body.map_err(Into::into).boxed_unsync()),
+        }
+    }
+}
+
+impl From<hyper::body::Incoming> for RequestBody {
+    fn from(b: hyper::body::Incoming) -> Self {
+        RequestBody {
+            kind: BodyKind::Incoming(b),
+        }
+    }
+}
+
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestBody")
+    }
+}
+
+impl HttpBody for RequestBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().kind {
+            BodyKind::Empty => Poll::Ready(None),
+            BodyKind::Incoming(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
+            BodyKind::Boxed(b) => Pin::new(b).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.kind {
+            BodyKind::Empty => true,
+            BodyKind::Incoming(b) => b.is_end_stream(),
+            BodyKind::Boxed(b) => b.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.kind {
+            BodyKind::Empty => SizeHint::with_exact(0),
+            BodyKind::Incoming(b) => b.size_hint(),
+            BodyKind::Boxed(b) => b.size_hint(),
+        }
+    }
+}
+
+/// What the response helpers need to know about the request: method, path,
+/// query, headers, `accepts()`, Referer.
+#[derive(Debug)]
+pub struct Request {
+    head: Parts,
+    body: Option<RequestBody>,
+}
+
+impl Request {
+    pub(crate) fn new(head: Parts, body: RequestBody) -> Self {
+        Request {
+            head,
+            body: Some(body),
+        }
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The URI as received.
+    pub fn uri(&self) -> &Uri {
+        &self.head.uri
+    }
+
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.head.uri.path()
+    }
+
+    /// The raw query string, without `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.head.uri.query()
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// All request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// The first value of a header (case-insensitive), if it is visible
+    /// ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The Host header (or the URI's authority for HTTP/2).
+    pub fn host(&self) -> Option<&str> {
+        self.header("host")
+            .or_else(|| self.head.uri.authority().map(|a| a.as_str()))
+    }
+
+    /// The Referer header (either spelling).
+    pub fn referer(&self) -> Option<&str> {
+        self.header("referer").or_else(|| self.header("referrer"))
+    }
+
+    /// The request extensions.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.head.extensions
+    }
+
+    /// Takes the request body; later calls get `None`.
+    pub fn take_body(&mut self) -> Option<RequestBody> {
+        self.body.take()
+    }
+
+    /// Picks the best of `offered` for the request's Accept header, as Koa's
+    /// `ctx.accepts(...)`: entries are media types (`"application/json"`) or
+    /// extensions (`"json"`, `"html"`); the answer is the entry as given.
+    /// Without an Accept header the first entry is the answer; `None` when
+    /// the client accepts none of them.
+    ///
+    /// The highest `q` wins; among equal `q`, the more specific Accept range
+    /// (exact over `type/*` over `*/*`), then the earlier offered entry.
+    /// `q=0` means "not acceptable".
+    pub fn accepts<'a>(&self, offered: &[&'a str]) -> Option<&'a str> {
+        let accept: Vec<&str> = self
+            .head
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        accepts(&accept.join(","), offered, accept.is_empty())
+    }
+}
+
+pub(crate) fn accepts<'a>(accept: &str, offered: &[&'a str], absent: bool) -> Option<&'a str> {
+    if absent {
+        return offered.first().copied();
+    }
+    let ranges: Vec<(String, String, f32)> = accept
+        .split(',')
+        .filter_map(|entry| {
+            let mut parts = entry.split(';');
+            let range = parts.next()?.trim().to_ascii_lowercase();
+            let (t, s) = range.split_once('/')?;
+            let mut q = 1.0f32;
+            for p in parts {
+                if let Some((k, v)) = p.split_once('=') {
+                    if k.trim().eq_ignore_ascii_case("q") {
+                        q = v.trim().parse().unwrap_or(0.0);
+                    }
+                }
+            }
+            Some((t.to_owned(), s.to_owned(), q.clamp(0.0, 1.0)))
+        })
+        .collect();
+    let mut best: Option<(f32, u8, usize, &'a str)> = None;
+    for (i, &o) in offered.iter().enumerate() {
+        let media = if o.contains('/') {
+            o.to_ascii_lowercase()
+        } else {
+            match rejoinder_core::mime::lookup_extension(o) {
+                Some(m) => m.to_owned(),
+                None => continue,
+            }
+        };
+        let Some((ot, os)) = media.split_once('/') else {
+            continue;
+        };
+        let mut found: Option<(u8, f32)> = None;
+        for (t, s, q) in &ranges {
+            let spec = if t == ot && s == os {
+                2
+            } else if t == ot && s == "*" {
+                1
+            } else if t == "*" && s == "*" {
+                0
+            } else {
+                continue;
+            };
+            if found.is_none_or(|(fs, _)| spec > fs) {
+                found = Some((spec, *q));
+            }
+        }
+        if let Some((spec, q)) = found {
+            if q <= 0.0 {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some((bq, bs, _, _)) => q > bq || (q == bq && spec > bs),
+            };
+            if better {
+                best = Some((q, spec, i, o));
+            }
+        }
+    }
+    best.map(|b| b.3)
+}
+
+/// Everything a handler works with: the request view, the response being
+/// built, and typed per-request state.
+///
+/// ```
+/// use rejoinder::Context;
+///
+/// # fn demo(mut ctx: Context) {
+/// ctx.res.set_body("hello");
+/// ctx.insert_state(42u32);
+/// assert_eq!(ctx.state::<u32>(), Some(&42));
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Context {
+    /// The request.
+    pub req: Request,
+    /// The response being built.
+    pub res: Response,
+    state: http::Extensions,
+}
+
+impl Context {
+    /// A context for a request, with a fresh response.
+    pub fn new(req: http::Request<RequestBody>) -> Self {
+        let (head, body) = req.into_parts();
+        Context {
+            req: Request::new(head, body),
+            res: Response::new(),
+            state: http::Extensions::new(),
+        }
+    }
+
+    /// Typed per-request state of type `T`, if inserted.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.state.get::<T>()
+    }
+
+    /// Mutable per-request state of type `T`.
+    pub fn state_mut<T: Send + Sync + 'static>(&mut self) -> Option<&mut T> {
+        self.state.get_mut::<T>()
+    }
+
+    /// Stores per-request state, returning what was there.
+    pub fn insert_state<T: Clone + Send + Sync + 'static>(&mut self, value: T) -> Option<T> {
+        self.state.insert(value)
+    }
+}
+
+impl IntoResponse for Context {
+    fn into_response(self) -> Response {
+        self.res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts;
+
+    #[test]
+    fn negotiation() {
+        assert_eq!(accepts("", &["json", "html"], true), Some("json"));
+        assert_eq!(accepts("text/html", &["json", "html"], false), Some("html"));
+        assert_eq!(accepts("text/*;q=0.5, application/json", &["html", "json"], false), Some("json"));
+        assert_eq!(accepts("*/*;q=0.1, text/html;q=0", &["html", "json"], false), Some("json"));
+        assert_eq!(accepts("image/png", &["html", "json"], false), None);
+        assert_eq!(accepts("*/*", &["text/plain", "json"], false), Some("text/plain"));
+    }
+}
