@@ -33,6 +33,8 @@ use tokio::sync::oneshot;
 
 use crate::{App, RequestBody};
 
+pub mod raw;
+
 /// Sends requests to an [`App`] in process.
 #[derive(Debug, Clone)]
 pub struct TestClient {

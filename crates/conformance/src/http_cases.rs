@@ -1,0 +1,444 @@
+//! Replays koa-response.json and adonis-response.json over a loopback socket:
+//! each case's operations run inside a rejoinder handler, and the response
+//! is read off the wire and compared with what Koa or Adonis sent.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use base64::Engine;
+use rejoinder::testing::raw::{self, Wire};
+use rejoinder::testing::TestServer;
+use rejoinder::{App, Body, Context, Error};
+use serde_json::{json, Value};
+
+use crate::{etag_format_eq, Outcome, NOT_YET};
+
+/// Which system's vectors, and so which operations exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    Koa,
+    Adonis,
+}
+
+impl Flavour {
+    fn supports(self, op: &str) -> bool {
+        match self {
+            Flavour::Koa => matches!(
+                op,
+                "set_body"
+                    | "set_status"
+                    | "set_message"
+                    | "set_type"
+                    | "set_length"
+                    | "set_header"
+                    | "set_headers"
+                    | "append_header"
+                    | "remove_header"
+                    | "vary"
+                    | "set_etag"
+                    | "set_last_modified"
+                    | "observe"
+                    | "observe_is"
+            ),
+            Flavour::Adonis => matches!(
+                op,
+                "send"
+                    | "type"
+                    | "header"
+                    | "safe_header"
+                    | "append"
+                    | "remove_header"
+                    | "status"
+                    | "safe_status"
+            ),
+        }
+    }
+}
+
+pub(crate) fn base64(s: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .unwrap_or_default()
+}
+
+/// Parses the ISO dates the vectors use (`2020-01-02T03:04:05.678Z`, or a
+/// bare `2013-09-13`, which JavaScript reads as UTC midnight).
+pub(crate) fn parse_date(s: &str) -> Option<SystemTime> {
+    if s.len() == 10 {
+        return humantime::parse_rfc3339(&format!("{s}T00:00:00Z")).ok();
+    }
+    humantime::parse_rfc3339_weak(s.trim_end_matches('Z'))
+        .ok()
+        .or_else(|| humantime::parse_rfc3339(s).ok())
+}
+
+fn iso(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+fn body_of(spec: &Value, flavour: Flavour) -> Body {
+    match spec["kind"].as_str() {
+        Some("string") => Body::from(spec["value"].as_str().unwrap_or_default().to_owned()),
+        Some("bytes") => Body::from(base64(spec["base64"].as_str().unwrap_or_default())),
+        Some("json") => match (&spec["value"], flavour) {
+            // Adonis sends numbers and booleans as their text.
+            (Value::Number(n), Flavour::Adonis) => {
+                if let Some(u) = n.as_u64() {
+                    Body::from(u)
+                } else if let Some(i) = n.as_i64() {
+                    Body::from(i)
+                } else {
+                    Body::from(n.as_f64().unwrap_or_default())
+                }
+            }
+            (Value::Bool(b), Flavour::Adonis) => Body::from(*b),
+            (v, _) => Body::json(v.clone()),
+        },
+        Some("date") => parse_date(spec["iso"].as_str().unwrap_or_default())
+            .map_or(Body::Empty, Body::from),
+        // JavaScript's String(regexp).
+        Some("regexp") => Body::from(format!(
+            "/{}/{}",
+            spec["source"].as_str().unwrap_or_default(),
+            spec["flags"].as_str().unwrap_or_default()
+        )),
+        // What a Rust handler would send for an error: its message.
+        Some("error") => Body::from(spec["message"].as_str().unwrap_or_default().to_owned()),
+        _ => Body::Empty,
+    }
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(strings).collect(),
+        Value::String(s) => vec![s.clone()],
+        Value::Number(n) => vec![n.to_string()],
+        Value::Bool(b) => vec![b.to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn str_of<'a>(op: &'a Value, key: &str) -> &'a str {
+    op[key].as_str().unwrap_or_default()
+}
+
+/// Applies one operation; an `Err` is an operation that threw.
+fn apply(ctx: &mut Context, op: &Value, flavour: Flavour) -> Result<Option<Value>, Error> {
+    let res = &mut ctx.res;
+    let name = str_of(op, "name");
+    match str_of(op, "op") {
+        "set_body" => {
+            res.set_body(body_of(&op["body"], flavour));
+        }
+        "send" => {
+            let body = body_of(&op["body"], flavour);
+            if op["etag"].as_bool() == Some(true) {
+                res.send_with_etag(body);
+            } else {
+                res.send(body);
+            }
+        }
+        "set_status" | "status" | "safe_status" => {
+            let value = &op["value"];
+            let safe = str_of(op, "op") == "safe_status";
+            match (value.as_i64(), value.as_str()) {
+                (Some(n), _) => {
+                    let n = i32::try_from(n).unwrap_or(i32::MAX);
+                    if safe {
+                        res.set_status_if_unset(n)?;
+                    } else {
+                        res.set_status(n)?;
+                    }
+                }
+                (None, Some(s)) => {
+                    res.set_status(s)?;
+                }
+                _ => {
+                    res.set_status(0)?;
+                }
+            }
+        }
+        "set_message" => {
+            res.set_message(str_of(op, "value").to_owned())?;
+        }
+        "set_type" | "type" => {
+            // Koa and Adonis do not throw for an unknown type; rejoinder
+            // reports it and leaves the response as it was.
+            let _ = res.set_type(str_of(op, "value"));
+        }
+        "set_length" => {
+            res.set_length(op["value"].as_u64().unwrap_or(0));
+        }
+        "set_header" | "header" => {
+            res.set(name, strings(&op["value"]))?;
+        }
+        "safe_header" => {
+            res.set_if_absent(name, strings(&op["value"]))?;
+        }
+        "set_headers" => {
+            let fields: Vec<(String, Vec<String>)> = op["fields"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), strings(v)))
+                .collect();
+            res.set_all(fields)?;
+        }
+        "append_header" | "append" => {
+            res.append(name, strings(&op["value"]))?;
+        }
+        "remove_header" => {
+            res.remove(name);
+        }
+        "vary" => {
+            let fields = strings(&op["field"]);
+            let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+            res.vary(&refs)?;
+        }
+        "set_etag" => {
+            res.set_etag(str_of(op, "value"))?;
+        }
+        "set_last_modified" => {
+            if let Some(t) = parse_date(str_of(op, "value")) {
+                res.set_last_modified(t);
+            }
+        }
+        "observe" => {
+            let undefined = json!({"undefined": true});
+            return Ok(Some(match str_of(op, "prop") {
+                "type" => json!(res.content_type().unwrap_or_default()),
+                "length" => res.length().map_or(undefined, |n| json!(n)),
+                "message" => res.message().map_or(undefined, |m| json!(m)),
+                "lastModified" => res
+                    .last_modified()
+                    .map_or(undefined, |t| json!({"date": iso(t)})),
+                other => json!({"unknown_prop": other}),
+            }));
+        }
+        "observe_is" => {
+            let args = strings(&op["args"]);
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            return Ok(Some(res.is(&refs).map_or(json!(false), |s| json!(s))));
+        }
+        other => unreachable!("unsupported op {other} reached the handler"),
+    }
+    Ok(None)
+}
+
+type Observations = Arc<Mutex<HashMap<String, Vec<Value>>>>;
+
+fn app(cases: Arc<HashMap<String, Value>>, observed: Observations, flavour: Flavour) -> App {
+    App::new().handler(move |mut ctx: Context| {
+        let cases = cases.clone();
+        let observed = observed.clone();
+        async move {
+            let Some(ops) = cases.get(ctx.req.path()).cloned() else {
+                return Ok(ctx);
+            };
+            let mut seen = Vec::new();
+            let mut result = Ok(());
+            for (i, op) in ops.as_array().into_iter().flatten().enumerate() {
+                match apply(&mut ctx, op, flavour) {
+                    Ok(Some(v)) => seen.push(json!({"op_index": i, "result": v})),
+                    Ok(None) => {}
+                    Err(e) => {
+                        seen.push(json!({"op_index": i, "threw": e.to_string()}));
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            observed
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(ctx.req.path().to_owned(), seen);
+            result.map(|()| ctx)
+        }
+    })
+}
+
+pub(crate) async fn replay(cases: &[Value], flavour: Flavour) -> Vec<Outcome> {
+    let mut routes = HashMap::new();
+    let mut plan = Vec::new();
+    for case in cases {
+        let input = &case["input"];
+        let unsupported = input["ops"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|op| str_of(op, "op"))
+            .find(|op| !flavour.supports(op));
+        if let Some(op) = unsupported {
+            plan.push(Err(format!("{NOT_YET}: {op}")));
+            continue;
+        }
+        let path = str_of(&input["request"], "path").to_owned();
+        let route = path.split('?').next().unwrap_or_default().to_owned();
+        routes.insert(route, input["ops"].clone());
+        plan.push(Ok(path));
+    }
+    let observed: Observations = Arc::default();
+    let server = TestServer::start(app(Arc::new(routes), observed.clone(), flavour)).await;
+    let mut outcomes = Vec::new();
+    for (case, planned) in cases.iter().zip(plan) {
+        let path = match planned {
+            Ok(p) => p,
+            Err(why) => {
+                outcomes.push(Outcome::Skip(why));
+                continue;
+            }
+        };
+        let request = &case["input"]["request"];
+        let method = str_of(request, "method");
+        let headers: Vec<(String, String)> = request["headers"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+            .collect();
+        let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let wire = tokio::time::timeout(Duration::from_secs(10), raw::send(server.addr(), method, &path, &refs)).await;
+        let route = path.split('?').next().unwrap_or_default();
+        let seen = observed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(route)
+            .unwrap_or_default();
+        outcomes.push(match wire {
+            Ok(wire) => match compare(case, &wire, &seen) {
+                Ok(()) => Outcome::Pass,
+                Err(e) => Outcome::Fail(e),
+            },
+            Err(_) => Outcome::Fail("no response within 10 s".into()),
+        });
+    }
+    let _ = server.shutdown().await;
+    outcomes
+}
+
+fn latin1_to_utf8(s: &str) -> String {
+    let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
+    let out = &case["output"];
+    let uses_etag = case["input"]["ops"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|op| op["etag"].as_bool() == Some(true));
+    let mut problems = Vec::new();
+    if out["status"].as_u64() != Some(u64::from(wire.status)) {
+        problems.push(format!("status: expected {}, got {}", out["status"], wire.status));
+    }
+    if out["reason"].as_str() != Some(wire.reason.as_str()) {
+        problems.push(format!("reason: expected {}, got {:?}", out["reason"], wire.reason));
+    }
+    // `headers` is the wire; `headers_as_set` (when present) gives the values
+    // Koa meant for headers whose non-ASCII bytes Node mangled on the wire.
+    let mut dropped: Vec<String> = vec!["date".into(), "connection".into(), "keep-alive".into()];
+    dropped.extend(strings(&out["dropped_headers"]));
+    let collect = |list: &Value| {
+        let mut map: HashMap<String, Vec<String>> = HashMap::new();
+        for pair in list.as_array().into_iter().flatten() {
+            let name = pair[0].as_str().unwrap_or_default().to_owned();
+            map.entry(name).or_default().push(pair[1].as_str().unwrap_or_default().to_owned());
+        }
+        map
+    };
+    let mut expected = collect(&out["headers"]);
+    let as_set = collect(&out["headers_as_set"]);
+    for (name, values) in &as_set {
+        if expected.contains_key(name) {
+            expected.insert(name.clone(), values.clone());
+        }
+    }
+    let mut actual: HashMap<String, Vec<String>> = HashMap::new();
+    for (name, value) in &wire.headers {
+        if dropped.contains(name) {
+            continue;
+        }
+        let value = if as_set.contains_key(name) { latin1_to_utf8(value) } else { value.clone() };
+        actual.entry(name.clone()).or_default().push(value);
+    }
+    let mut names: Vec<&String> = expected.keys().chain(actual.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (want, got) = (expected.get(name), actual.get(name));
+        let same = match (want, got) {
+            (Some(w), Some(g)) if name == "etag" && uses_etag => {
+                w.len() == g.len() && w.iter().zip(g).all(|(a, b)| etag_format_eq(a, b))
+            }
+            (w, g) => w == g,
+        };
+        if !same {
+            problems.push(format!("header {name}: expected {want:?}, got {got:?}"));
+        }
+    }
+    let body = &out["body"];
+    let want_body: Vec<u8> = match body["encoding"].as_str() {
+        Some("utf8") => body["text"].as_str().unwrap_or_default().as_bytes().to_vec(),
+        Some("base64") => base64(body["data"].as_str().unwrap_or_default()),
+        _ => Vec::new(),
+    };
+    if want_body != wire.body {
+        problems.push(format!(
+            "body: expected {:?}, got {:?}",
+            String::from_utf8_lossy(&want_body),
+            String::from_utf8_lossy(&wire.body)
+        ));
+    }
+    compare_observations(out, seen, &mut problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+fn by_index<'a>(list: &[&'a Value], i: u64) -> Option<&'a Value> {
+    list.iter().find(|o| o["op_index"].as_u64() == Some(i)).copied()
+}
+
+fn compare_observations(out: &Value, seen: &[Value], problems: &mut Vec<String>) {
+    let expected: Vec<&Value> = out["observations"].as_array().into_iter().flatten().collect();
+    let seen_refs: Vec<&Value> = seen.iter().collect();
+    let mut indexes: Vec<u64> = expected
+        .iter()
+        .chain(seen_refs.iter())
+        .filter_map(|o| o["op_index"].as_u64())
+        .collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    for i in indexes {
+        match (by_index(&expected, i), by_index(&seen_refs, i)) {
+            (Some(w), Some(g)) => {
+                if w.get("threw").is_some() != g.get("threw").is_some() {
+                    problems.push(format!("op {i}: expected {w}, got {g}"));
+                } else if w.get("result").is_some() && w["result"] != g["result"] {
+                    problems.push(format!("op {i}: expected result {}, got {}", w["result"], g["result"]));
+                }
+            }
+            (Some(w), None) => problems.push(format!("op {i}: expected {w}, observed nothing")),
+            (None, Some(g)) => problems.push(format!("op {i}: unexpected {g}")),
+            (None, None) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn dates() {
+        let t = parse_date("2013-09-13").unwrap();
+        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 1_379_030_400);
+        assert_eq!(iso(parse_date("2020-01-02T03:04:05.678Z").unwrap()), "2020-01-02T03:04:05.678Z");
+    }
+}
