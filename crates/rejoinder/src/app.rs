@@ -55,29 +55,28 @@ where
     }
 }
 
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Config {
     pub(crate) header_read_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
 }
 
-struct Inner {
-    handler: Box<dyn Handler>,
-    config: Config,
-}
-
 /// A rejoinder application.
 ///
-/// Cloning is cheap (the inside is shared). An `App` is a
+/// Cloning is cheap (the handler is shared). An `App` is a
 /// `tower::Service<http::Request<B>>`, so tower layers can wrap it, and
 /// [`App::listen`] serves it over HTTP/1.1 and HTTP/2 on one port.
 #[derive(Clone)]
 pub struct App {
-    inner: Arc<Inner>,
+    handler: Arc<dyn Handler>,
+    config: Config,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -95,54 +94,36 @@ impl App {
     /// An app whose handler leaves every response untouched (404).
     pub fn new() -> Self {
         App {
-            inner: Arc::new(Inner {
-                handler: Box::new(untouched),
-                config: Config {
-                    header_read_timeout: Duration::from_secs(30),
-                    shutdown_timeout: Duration::from_secs(30),
-                },
-            }),
+            handler: Arc::new(untouched),
+            config: Config {
+                header_read_timeout: Duration::from_secs(30),
+                shutdown_timeout: Duration::from_secs(30),
+            },
         }
     }
 
-    fn inner_mut(&mut self) -> &mut Inner {
-        Arc::get_mut(&mut self.inner).expect("App is configured before it is cloned or served")
-    }
-
     /// Sets the handler every request goes to.
-    ///
-    /// # Panics
-    ///
-    /// When called on an app that was already cloned (configure first).
     pub fn handler(mut self, handler: impl Handler) -> Self {
-        self.inner_mut().handler = Box::new(handler);
+        self.handler = Arc::new(handler);
         self
     }
 
     /// How long a client may take to send the request head (default 30 s);
     /// slower connections are closed.
-    ///
-    /// # Panics
-    ///
-    /// When called on an app that was already cloned.
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.inner_mut().config.header_read_timeout = timeout;
+        self.config.header_read_timeout = timeout;
         self
     }
 
     /// How long a graceful shutdown waits for in-flight requests (default
-    /// 30 s).
-    ///
-    /// # Panics
-    ///
-    /// When called on an app that was already cloned.
+    /// 30 s) before closing the remaining connections.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.inner_mut().config.shutdown_timeout = timeout;
+        self.config.shutdown_timeout = timeout;
         self
     }
 
     pub(crate) fn config(&self) -> &Config {
-        &self.inner.config
+        &self.config
     }
 
     /// Runs one request through the app and returns what goes on the wire.
@@ -153,7 +134,7 @@ impl App {
         let method = req.method().clone();
         let version = req.version();
         let ctx = Context::new(req);
-        let fut = self.inner.handler.call(ctx);
+        let fut = self.handler.call(ctx);
         let mut res = match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(res) => res,
             Err(panic) => {
