@@ -8,23 +8,62 @@ use std::time::{Duration, SystemTime};
 use rejoinder::{App, Body, Context, Error, Json};
 
 const ROUTES: &[(&str, &str)] = &[
-    ("/", "this index (an HTML string body: text/html is inferred)"),
+    (
+        "/",
+        "this index (an HTML string body: text/html is inferred)",
+    ),
     ("/text", "a plain-text body with inferred type and length"),
-    ("/json", "a JSON body serialized once, application/json inferred"),
+    (
+        "/json",
+        "a JSON body serialized once, application/json inferred",
+    ),
     ("/bytes", "raw bytes, application/octet-stream"),
     ("/stream", "a streamed body, sent chunked as it is produced"),
-    ("/empty", "an explicitly empty body: 204 with content headers removed"),
+    (
+        "/empty",
+        "an explicitly empty body: 204 with content headers removed",
+    ),
     ("/untouched", "nobody set anything: 404 Not Found"),
-    ("/status?code=418", "any status (100-999) with its canonical reason phrase"),
-    ("/status?code=200&message=All%20Good", "a custom reason phrase"),
-    ("/status?code=1000", "an invalid status: a clear error, answered as 500"),
-    ("/type?ext=png", "Content-Type from an extension or media type"),
-    ("/is?type=json", "response.is(): which of html/json/text/* matches"),
-    ("/headers", "set, append, set_if_absent, Vary, ETag, Last-Modified, Location"),
-    ("/bad-header", "a CR/LF header value is refused: the error, not the header"),
-    ("/kong", "Kong lookups (x_custom_header) and a bounded header listing"),
-    ("/accepts", "the request's Accept negotiated among html/json/text"),
-    ("/panic", "a panicking handler: 500, and the server keeps serving"),
+    (
+        "/status?code=418",
+        "any status (100-999) with its canonical reason phrase",
+    ),
+    (
+        "/status?code=200&message=All%20Good",
+        "a custom reason phrase",
+    ),
+    (
+        "/status?code=1000",
+        "an invalid status: a clear error, answered as 500",
+    ),
+    (
+        "/type?ext=png",
+        "Content-Type from an extension or media type",
+    ),
+    (
+        "/is?type=json",
+        "response.is(): which of html/json/text/* matches",
+    ),
+    (
+        "/headers",
+        "set, append, set_if_absent, Vary, ETag, Last-Modified, Location",
+    ),
+    (
+        "/bad-header",
+        "a CR/LF header value is refused: the error, not the header",
+    ),
+    (
+        "/kong",
+        "Kong lookups (x_custom_header) and a bounded header listing",
+    ),
+    (
+        "/accepts",
+        "the request's Accept negotiated among html/json/text",
+    ),
+    (
+        "/panic",
+        "a panicking handler: 500, and the server keeps serving",
+    ),
 ];
 
 fn query<'a>(ctx: &'a Context, key: &str) -> Option<&'a str> {
@@ -39,7 +78,9 @@ fn index() -> String {
         "<!doctype html><title>rejoinder showcase</title><h1>rejoinder showcase</h1><ul>",
     );
     for (path, what) in ROUTES {
-        html.push_str(&format!("<li><a href=\"{path}\"><code>{path}</code></a> — {what}</li>"));
+        html.push_str(&format!(
+            "<li><a href=\"{path}\"><code>{path}</code></a> — {what}</li>"
+        ));
     }
     html.push_str("</ul><p>Every route answers HEAD with the same headers and no body.</p>");
     html
@@ -81,7 +122,9 @@ async fn handle(mut ctx: Context) -> Result<Context, Error> {
         }
         "/untouched" => {}
         "/status" => {
-            let code: i32 = query(&ctx, "code").and_then(|c| c.parse().ok()).unwrap_or(200);
+            let code: i32 = query(&ctx, "code")
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(200);
             let message = query(&ctx, "message").map(|m| m.replace("%20", " "));
             let res = &mut ctx.res;
             res.set_status(code)?;
@@ -160,13 +203,13 @@ fn humantime_now() -> String {
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt().with_target(false).init();
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3000);
     println!("rejoinder showcase listening on http://127.0.0.1:{port}/");
     for (path, what) in ROUTES {
         println!("  {path:<40} {what}");
     }
-    App::new()
-        .handler(handle)
-        .listen(("127.0.0.1", port))
-        .await
+    App::new().handler(handle).listen(("127.0.0.1", port)).await
 }

@@ -95,8 +95,9 @@ fn body_of(spec: &Value, flavour: Flavour) -> Body {
             (Value::Bool(b), Flavour::Adonis) => Body::from(*b),
             (v, _) => Body::json(v.clone()),
         },
-        Some("date") => parse_date(spec["iso"].as_str().unwrap_or_default())
-            .map_or(Body::Empty, Body::from),
+        Some("date") => {
+            parse_date(spec["iso"].as_str().unwrap_or_default()).map_or(Body::Empty, Body::from)
+        }
         // JavaScript's String(regexp).
         Some("regexp") => Body::from(format!(
             "/{}/{}",
@@ -298,8 +299,15 @@ pub(crate) async fn replay(cases: &[Value], flavour: Flavour) -> Vec<Outcome> {
             .filter(|(k, _)| !k.eq_ignore_ascii_case("host"))
             .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
             .collect();
-        let refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let wire = tokio::time::timeout(Duration::from_secs(10), raw::send(server.addr(), method, &path, &refs)).await;
+        let refs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let wire = tokio::time::timeout(
+            Duration::from_secs(10),
+            raw::send(server.addr(), method, &path, &refs),
+        )
+        .await;
         let route = path.split('?').next().unwrap_or_default();
         let seen = observed
             .lock()
@@ -332,10 +340,16 @@ fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
         .any(|op| op["etag"].as_bool() == Some(true));
     let mut problems = Vec::new();
     if out["status"].as_u64() != Some(u64::from(wire.status)) {
-        problems.push(format!("status: expected {}, got {}", out["status"], wire.status));
+        problems.push(format!(
+            "status: expected {}, got {}",
+            out["status"], wire.status
+        ));
     }
     if out["reason"].as_str() != Some(wire.reason.as_str()) {
-        problems.push(format!("reason: expected {}, got {:?}", out["reason"], wire.reason));
+        problems.push(format!(
+            "reason: expected {}, got {:?}",
+            out["reason"], wire.reason
+        ));
     }
     // `headers` is the wire; `headers_as_set` (when present) gives the values
     // Koa meant for headers whose non-ASCII bytes Node mangled on the wire.
@@ -345,7 +359,9 @@ fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
         let mut map: HashMap<String, Vec<String>> = HashMap::new();
         for pair in list.as_array().into_iter().flatten() {
             let name = pair[0].as_str().unwrap_or_default().to_owned();
-            map.entry(name).or_default().push(pair[1].as_str().unwrap_or_default().to_owned());
+            map.entry(name)
+                .or_default()
+                .push(pair[1].as_str().unwrap_or_default().to_owned());
         }
         map
     };
@@ -361,7 +377,11 @@ fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
         if dropped.contains(name) {
             continue;
         }
-        let value = if as_set.contains_key(name) { latin1_to_utf8(value) } else { value.clone() };
+        let value = if as_set.contains_key(name) {
+            latin1_to_utf8(value)
+        } else {
+            value.clone()
+        };
         actual.entry(name.clone()).or_default().push(value);
     }
     let mut names: Vec<&String> = expected.keys().chain(actual.keys()).collect();
@@ -381,7 +401,11 @@ fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
     }
     let body = &out["body"];
     let want_body: Vec<u8> = match body["encoding"].as_str() {
-        Some("utf8") => body["text"].as_str().unwrap_or_default().as_bytes().to_vec(),
+        Some("utf8") => body["text"]
+            .as_str()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec(),
         Some("base64") => base64(body["data"].as_str().unwrap_or_default()),
         _ => Vec::new(),
     };
@@ -401,11 +425,17 @@ fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
 }
 
 fn by_index<'a>(list: &[&'a Value], i: u64) -> Option<&'a Value> {
-    list.iter().find(|o| o["op_index"].as_u64() == Some(i)).copied()
+    list.iter()
+        .find(|o| o["op_index"].as_u64() == Some(i))
+        .copied()
 }
 
 fn compare_observations(out: &Value, seen: &[Value], problems: &mut Vec<String>) {
-    let expected: Vec<&Value> = out["observations"].as_array().into_iter().flatten().collect();
+    let expected: Vec<&Value> = out["observations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .collect();
     let seen_refs: Vec<&Value> = seen.iter().collect();
     let mut indexes: Vec<u64> = expected
         .iter()
@@ -420,7 +450,10 @@ fn compare_observations(out: &Value, seen: &[Value], problems: &mut Vec<String>)
                 if w.get("threw").is_some() != g.get("threw").is_some() {
                     problems.push(format!("op {i}: expected {w}, got {g}"));
                 } else if w.get("result").is_some() && w["result"] != g["result"] {
-                    problems.push(format!("op {i}: expected result {}, got {}", w["result"], g["result"]));
+                    problems.push(format!(
+                        "op {i}: expected result {}, got {}",
+                        w["result"], g["result"]
+                    ));
                 }
             }
             (Some(w), None) => problems.push(format!("op {i}: expected {w}, observed nothing")),
@@ -438,7 +471,13 @@ mod tests {
     #[test]
     fn dates() {
         let t = parse_date("2013-09-13").unwrap();
-        assert_eq!(t.duration_since(UNIX_EPOCH).unwrap().as_secs(), 1_379_030_400);
-        assert_eq!(iso(parse_date("2020-01-02T03:04:05.678Z").unwrap()), "2020-01-02T03:04:05.678Z");
+        assert_eq!(
+            t.duration_since(UNIX_EPOCH).unwrap().as_secs(),
+            1_379_030_400
+        );
+        assert_eq!(
+            iso(parse_date("2020-01-02T03:04:05.678Z").unwrap()),
+            "2020-01-02T03:04:05.678Z"
+        );
     }
 }

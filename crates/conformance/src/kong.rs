@@ -44,17 +44,29 @@ fn lua_string(v: &Value) -> Option<String> {
 fn normalization(input: &Value, output: &Value) -> Result<(), String> {
     let mut res = environment();
     for pair in input["upstream_headers"].as_array().into_iter().flatten() {
-        let (n, v) = (pair[0].as_str().unwrap_or_default(), pair[1].as_str().unwrap_or_default());
-        res.append(n, v).map_err(|e| format!("upstream header: {e}"))?;
+        let (n, v) = (
+            pair[0].as_str().unwrap_or_default(),
+            pair[1].as_str().unwrap_or_default(),
+        );
+        res.append(n, v)
+            .map_err(|e| format!("upstream header: {e}"))?;
     }
     for pair in input["kong_set_headers"].as_array().into_iter().flatten() {
-        let (n, v) = (pair[0].as_str().unwrap_or_default(), pair[1].as_str().unwrap_or_default());
-        res.kong().set_header(n, v).map_err(|e| format!("set_header: {e}"))?;
+        let (n, v) = (
+            pair[0].as_str().unwrap_or_default(),
+            pair[1].as_str().unwrap_or_default(),
+        );
+        res.kong()
+            .set_header(n, v)
+            .map_err(|e| format!("set_header: {e}"))?;
     }
     let Some(lookup) = input["lookup"].as_str() else {
         return Err("header name is not a string: a Rust &str cannot be anything else".into());
     };
-    let actual = res.kong().get_header(lookup).map_or(Value::Null, |v| json!(text(v)));
+    let actual = res
+        .kong()
+        .get_header(lookup)
+        .map_or(Value::Null, |v| json!(text(v)));
     if output.get("error").is_some() {
         return Err(format!("expected error {}, got {actual}", output["error"]));
     }
@@ -70,7 +82,8 @@ fn limit(input: &Value, output: &Value) -> Result<(), String> {
         res.set("content-length", cl).map_err(|e| e.to_string())?;
     }
     for i in 1..=input["present_headers"].as_u64().unwrap_or(0) {
-        res.set(format!("X-H-{i:03}"), "v").map_err(|e| e.to_string())?;
+        res.set(format!("X-H-{i:03}"), "v")
+            .map_err(|e| e.to_string())?;
     }
     let max = match &input["max_headers"] {
         Value::Null => None,
@@ -89,8 +102,16 @@ fn limit(input: &Value, output: &Value) -> Result<(), String> {
                 .filter(|(n, _)| n.as_str().starts_with("x-h-"))
                 .count();
             expect_eq("truncated", &output["truncated"], &json!(listing.truncated))?;
-            expect_eq("returned", &output["returned"], &json!(listing.entries.len()))?;
-            expect_eq("x_headers_returned", &output["x_headers_returned"], &json!(x))?;
+            expect_eq(
+                "returned",
+                &output["returned"],
+                &json!(listing.entries.len()),
+            )?;
+            expect_eq(
+                "x_headers_returned",
+                &output["x_headers_returned"],
+                &json!(x),
+            )?;
             if let Some(keys) = output["keys"].as_array() {
                 let expected: BTreeSet<&str> = keys.iter().filter_map(Value::as_str).collect();
                 if expected != names {
@@ -112,7 +133,10 @@ fn limit(input: &Value, output: &Value) -> Result<(), String> {
 fn order(input: &Value, output: &Value) -> Result<(), String> {
     let mut res = Response::new();
     for pair in input["preset_headers"].as_array().into_iter().flatten() {
-        let (n, v) = (pair[0].as_str().unwrap_or_default(), pair[1].as_str().unwrap_or_default());
+        let (n, v) = (
+            pair[0].as_str().unwrap_or_default(),
+            pair[1].as_str().unwrap_or_default(),
+        );
         res.append(n, v).map_err(|e| e.to_string())?;
     }
     let mut fields: Vec<(String, Vec<String>)> = Vec::new();
@@ -122,11 +146,18 @@ fn order(input: &Value, output: &Value) -> Result<(), String> {
             Value::Array(items) => items.iter().filter_map(lua_string).collect(),
             scalar => match lua_string(scalar) {
                 Some(s) => vec![s],
-                None => return Err(format!("header {name}: a {scalar} value is not a header value")),
+                None => {
+                    return Err(format!(
+                        "header {name}: a {scalar} value is not a header value"
+                    ))
+                }
             },
         };
         let key = name.to_ascii_lowercase().replace('_', "-");
-        candidates.entry(key).or_default().extend(values.iter().cloned());
+        candidates
+            .entry(key)
+            .or_default()
+            .extend(values.iter().cloned());
         fields.push((name.clone(), values));
     }
     let result = res.kong().set_headers(fields);
@@ -138,19 +169,35 @@ fn order(input: &Value, output: &Value) -> Result<(), String> {
     }
     let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (n, v) in res.headers() {
-        actual.entry(n.as_str().to_owned()).or_default().push(text(v));
+        actual
+            .entry(n.as_str().to_owned())
+            .or_default()
+            .push(text(v));
     }
     let expected: BTreeMap<String, Vec<String>> = output["values_by_name"]
         .as_object()
         .into_iter()
         .flatten()
         .map(|(k, v)| {
-            (k.clone(), v.as_array().into_iter().flatten().filter_map(lua_string).collect())
+            (
+                k.clone(),
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(lua_string)
+                    .collect(),
+            )
         })
         .collect();
-    let dependent = output["iteration_order_dependent"].as_bool().unwrap_or(false);
+    let dependent = output["iteration_order_dependent"]
+        .as_bool()
+        .unwrap_or(false);
     if expected.keys().ne(actual.keys()) {
-        return Err(format!("names: expected {:?}, got {:?}", expected.keys(), actual.keys()));
+        return Err(format!(
+            "names: expected {:?}, got {:?}",
+            expected.keys(),
+            actual.keys()
+        ));
     }
     for (name, want) in &expected {
         let got = &actual[name];

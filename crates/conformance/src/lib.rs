@@ -79,8 +79,7 @@ fn parse_deviations(text: &str) -> HashMap<String, String> {
 /// The file cannot be read or is not a vector file.
 pub async fn run_file(path: &Path) -> Result<Vec<(String, Outcome)>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let doc: Value =
-        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let cases = doc["cases"]
         .as_array()
         .ok_or_else(|| format!("{}: no cases", path.display()))?;
@@ -99,7 +98,10 @@ pub async fn run_file(path: &Path) -> Result<Vec<(String, Outcome)>, String> {
         "statuses.json" => cases.iter().map(pure::statuses).collect(),
         "etag.json" => cases.iter().map(pure::etag).collect(),
         "boom-errors.json" | "content-disposition.json" | "fresh.json" | "vapr-formats.json" => {
-            cases.iter().map(|_| Outcome::Skip(NOT_YET.into())).collect()
+            cases
+                .iter()
+                .map(|_| Outcome::Skip(NOT_YET.into()))
+                .collect()
         }
         _ => cases
             .iter()
@@ -142,7 +144,11 @@ pub async fn run_dirs(dirs: &[PathBuf], verbose: bool) -> Result<Summary, String
             .collect();
         files.sort();
         for file in files {
-            let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             let outcomes = run_file(&file).await?;
             let mut counts = Summary::default();
             for (id, outcome) in &outcomes {

@@ -8,7 +8,11 @@ use crate::{expect_eq, outcome, Outcome};
 pub(crate) fn mime_type(case: &Value) -> Outcome {
     let input = case["input"]["type"].as_str().unwrap_or_default();
     let actual = mime::content_type_for(input).map_or(Value::Null, |c| json!(c));
-    outcome(expect_eq("content_type", &case["output"]["content_type"], &actual))
+    outcome(expect_eq(
+        "content_type",
+        &case["output"]["content_type"],
+        &actual,
+    ))
 }
 
 pub(crate) fn type_is(case: &Value) -> Outcome {
@@ -30,12 +34,14 @@ pub(crate) fn vary(case: &Value) -> Outcome {
         _ => Vec::new(),
     };
     let expected = &case["output"];
-    outcome(match (varies::append(existing, &fields), expected.get("error")) {
-        (Ok(v), None) => expect_eq("value", &expected["value"], &json!(v)),
-        (Err(_), Some(_)) => Ok(()),
-        (Ok(v), Some(e)) => Err(format!("expected error {e}, got {v:?}")),
-        (Err(e), None) => Err(format!("expected {}, got error {e}", expected["value"])),
-    })
+    outcome(
+        match (varies::append(existing, &fields), expected.get("error")) {
+            (Ok(v), None) => expect_eq("value", &expected["value"], &json!(v)),
+            (Err(_), Some(_)) => Ok(()),
+            (Ok(v), Some(e)) => Err(format!("expected error {e}, got {v:?}")),
+            (Err(e), None) => Err(format!("expected {}, got error {e}", expected["value"])),
+        },
+    )
 }
 
 fn lookup_json(r: Result<Value, status::StatusError>) -> Value {
@@ -89,7 +95,11 @@ pub(crate) fn statuses(case: &Value) -> Outcome {
 pub(crate) fn etag(case: &Value) -> Outcome {
     let body = &case["input"]["body"];
     let bytes: Vec<u8> = match body["kind"].as_str() {
-        Some("string") => body["value"].as_str().unwrap_or_default().as_bytes().to_vec(),
+        Some("string") => body["value"]
+            .as_str()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec(),
         Some("bytes") => crate::http_cases::base64(body["base64"].as_str().unwrap_or_default()),
         Some("repeat") => body["repeat"]
             .as_str()
@@ -104,6 +114,8 @@ pub(crate) fn etag(case: &Value) -> Outcome {
     if crate::etag_format_eq(expected, &actual) {
         Outcome::Pass
     } else {
-        Outcome::Fail(format!("etag format: expected like {expected}, got {actual}"))
+        Outcome::Fail(format!(
+            "etag format: expected like {expected}, got {actual}"
+        ))
     }
 }

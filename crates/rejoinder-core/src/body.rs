@@ -106,7 +106,7 @@ impl JsonBody {
     }
 
     /// The serialized length in bytes, computed without allocating.
-    pub fn len(&self) -> Option<usize> {
+    pub fn serialized_len(&self) -> Option<usize> {
         match self {
             JsonBody::Value(v) => {
                 let mut counter = Counter(0);
@@ -237,7 +237,7 @@ impl Body {
             Body::Empty | Body::Stream(_) => None,
             Body::Text(t) | Body::Html(t) => Some(t.len()),
             Body::Bytes(b) => Some(b.len()),
-            Body::Json(j) => j.len(),
+            Body::Json(j) => j.serialized_len(),
         }
     }
 

@@ -213,7 +213,10 @@ mod tests {
     fn rejects_injection() {
         let name = HeaderName::from_static("x-a");
         for bad in ["a\r\nb", "a\nb", "a\rb", "a\0b", "\x7f"] {
-            assert!(bad.into_header_value(&name).unwrap_err().is_invalid_header_value());
+            assert!(bad
+                .into_header_value(&name)
+                .unwrap_err()
+                .is_invalid_header_value());
             assert!(bad
                 .to_string()
                 .into_header_value(&name)
@@ -222,7 +225,10 @@ mod tests {
         }
         assert!("tab\tok".to_string().into_header_value(&name).is_ok());
         for bad in ["", "a b", "a:b", "é", "a\r\n"] {
-            assert!(bad.into_header_name().unwrap_err().is_invalid_header_name(), "{bad:?}");
+            assert!(
+                bad.into_header_name().unwrap_err().is_invalid_header_name(),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -64,7 +64,14 @@ macro_rules! body_responses {
         }
     )*};
 }
-body_responses!(&'static str, String, Bytes, Vec<u8>, serde_json::Value, Body);
+body_responses!(
+    &'static str,
+    String,
+    Bytes,
+    Vec<u8>,
+    serde_json::Value,
+    Body
+);
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {

@@ -80,7 +80,8 @@ impl Kong<'_> {
     ///
     /// `max` outside 1..=1000.
     pub fn get_headers(&self, max: Option<usize>) -> Result<HeaderListing<'_>, Error> {
-        self.res.headers_limited(max.unwrap_or(DEFAULT_HEADER_LIMIT))
+        self.res
+            .headers_limited(max.unwrap_or(DEFAULT_HEADER_LIMIT))
     }
 
     fn is_transfer_encoding(name: &HeaderName) -> bool {

@@ -115,9 +115,8 @@ pub fn essence(content_type: &str) -> &str {
 
 fn is_token(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+.^_`|~-".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+.^_`|~-".contains(&b))
 }
 
 /// Normalizes a Content-Type for matching: lower-cased essence, or `None`
@@ -194,17 +193,29 @@ mod tests {
         assert_eq!(lookup_extension("report.csv"), Some("text/csv"));
         assert_eq!(lookup_extension("PNG"), Some("image/png"));
         assert_eq!(lookup_extension("."), None);
-        assert_eq!(content_type_for("text/plain; charset=latin1").as_deref(), Some("text/plain; charset=latin1"));
-        assert_eq!(content_type_for("TEXT/HTML").as_deref(), Some("TEXT/HTML; charset=utf-8"));
+        assert_eq!(
+            content_type_for("text/plain; charset=latin1").as_deref(),
+            Some("text/plain; charset=latin1")
+        );
+        assert_eq!(
+            content_type_for("TEXT/HTML").as_deref(),
+            Some("TEXT/HTML; charset=utf-8")
+        );
     }
 
     #[test]
     fn matching() {
-        assert_eq!(type_is("text/html; charset=utf-8", &[]).as_deref(), Some("text/html"));
+        assert_eq!(
+            type_is("text/html; charset=utf-8", &[]).as_deref(),
+            Some("text/html")
+        );
         assert_eq!(type_is("text/html", &["text/html; charset=utf-8"]), None);
         assert_eq!(type_is("invalid", &["html"]), None);
         assert_eq!(type_is("", &[]), None);
-        assert_eq!(type_is("multipart/form-data; boundary=x", &["multipart"]).as_deref(), Some("multipart"));
+        assert_eq!(
+            type_is("multipart/form-data; boundary=x", &["multipart"]).as_deref(),
+            Some("multipart")
+        );
         assert_eq!(type_is("application/json", &["+json"]), None);
     }
 }

@@ -224,7 +224,10 @@ impl Response {
     /// # Errors
     ///
     /// A message with CR, LF or other control characters.
-    pub fn set_message(&mut self, message: impl Into<Cow<'static, str>>) -> Result<&mut Self, Error> {
+    pub fn set_message(
+        &mut self,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Result<&mut Self, Error> {
         let message = message.into();
         if !is_valid_reason(&message) {
             return Err(Error::new(Kind::Message(message.into_owned())));
@@ -288,7 +291,11 @@ impl Response {
     ///
     /// An invalid name or value, or Transfer-Encoding (the server frames the
     /// body); the response is unchanged.
-    pub fn set(&mut self, name: impl IntoHeaderName, value: impl IntoHeaderValues) -> Result<&mut Self, Error> {
+    pub fn set(
+        &mut self,
+        name: impl IntoHeaderName,
+        value: impl IntoHeaderValues,
+    ) -> Result<&mut Self, Error> {
         let name = self.prepare(name.into_header_name()?)?;
         let values = value.into_header_values(&name)?;
         self.touched(&name);
@@ -304,7 +311,11 @@ impl Response {
     /// # Errors
     ///
     /// As [`set`](Self::set).
-    pub fn append(&mut self, name: impl IntoHeaderName, value: impl IntoHeaderValues) -> Result<&mut Self, Error> {
+    pub fn append(
+        &mut self,
+        name: impl IntoHeaderName,
+        value: impl IntoHeaderValues,
+    ) -> Result<&mut Self, Error> {
         let name = self.prepare(name.into_header_name()?)?;
         let values = value.into_header_values(&name)?;
         self.touched(&name);
@@ -319,7 +330,11 @@ impl Response {
     /// # Errors
     ///
     /// As [`set`](Self::set).
-    pub fn set_if_absent(&mut self, name: impl IntoHeaderName, value: impl IntoHeaderValues) -> Result<&mut Self, Error> {
+    pub fn set_if_absent(
+        &mut self,
+        name: impl IntoHeaderName,
+        value: impl IntoHeaderValues,
+    ) -> Result<&mut Self, Error> {
         let name = self.prepare(name.into_header_name()?)?;
         let values = value.into_header_values(&name)?;
         if !self.headers.contains_key(&name) {
@@ -380,7 +395,13 @@ impl Response {
         }
         let normalized: String = name
             .chars()
-            .map(|c| if c == '_' { '-' } else { c.to_ascii_lowercase() })
+            .map(|c| {
+                if c == '_' {
+                    '-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
             .collect();
         self.headers.get(normalized.as_str())
     }
@@ -606,7 +627,8 @@ impl Response {
     /// real length is what goes on the wire (a HEAD response sends the
     /// declared one).
     pub fn set_length(&mut self, length: u64) -> &mut Self {
-        self.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        self.headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
         self
     }
 
@@ -720,7 +742,8 @@ impl Response {
             if let Some(b) = &body {
                 if !self.headers.contains_key(header::CONTENT_LENGTH) {
                     if let Some(n) = b.len() {
-                        self.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+                        self.headers
+                            .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
                     }
                 }
                 self.infer_content_type(b);
@@ -746,7 +769,7 @@ impl Response {
                 }
                 Some(b) => {
                     self.infer_content_type(&b);
-                    self.into_wire(b)
+                    self.wire_body(b)
                 }
             }
         };
@@ -767,7 +790,7 @@ impl Response {
         }
     }
 
-    fn into_wire(&mut self, body: Body) -> ResBody {
+    fn wire_body(&mut self, body: Body) -> ResBody {
         let bytes = match body {
             Body::Empty => Bytes::new(),
             Body::Text(t) | Body::Html(t) => t.into_bytes(),

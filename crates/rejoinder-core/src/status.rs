@@ -142,7 +142,13 @@ pub fn validate(code: u16) -> Result<http::StatusCode, StatusError> {
 
 fn normalize(name: &str) -> String {
     name.chars()
-        .map(|c| if c == '_' { ' ' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c == '_' {
+                ' '
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .collect()
 }
 
@@ -238,13 +244,20 @@ impl fmt::Display for StatusError {
                 "invalid status code: {code} (a status code is an integer from 100 to 999)"
             ),
             StatusError::UnknownCode(code) => {
-                write!(f, "invalid status code: {code} (no registered reason phrase)")
+                write!(
+                    f,
+                    "invalid status code: {code} (no registered reason phrase)"
+                )
             }
             StatusError::UnknownName { name, suggestions } => {
                 write!(f, "invalid status message: {name:?}; did you mean ")?;
                 for (i, s) in suggestions.iter().enumerate() {
                     if i > 0 {
-                        f.write_str(if i + 1 == suggestions.len() { " or " } else { ", " })?;
+                        f.write_str(if i + 1 == suggestions.len() {
+                            " or "
+                        } else {
+                            ", "
+                        })?;
                     }
                     write!(f, "{s:?}")?;
                 }
@@ -276,7 +289,9 @@ mod tests {
         assert!(code_for("not  found").is_err());
         assert!(code_for(" OK").is_err());
         let err = code_for("Not Fuond").unwrap_err().to_string();
-        assert!(err.starts_with("invalid status message: \"Not Fuond\"; did you mean \"Not Found\""));
+        assert!(
+            err.starts_with("invalid status message: \"Not Fuond\"; did you mean \"Not Found\"")
+        );
         assert!(err.contains("511 \"Network Authentication Required\""));
     }
 

@@ -40,9 +40,8 @@ fn parse(header: &str) -> Vec<&str> {
 
 fn is_field_name(s: &str) -> bool {
     !s.is_empty()
-        && s.bytes().all(|b| {
-            b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-        })
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Appends `fields` to an existing Vary value (`""` for none) and returns the

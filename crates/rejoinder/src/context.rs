@@ -311,9 +311,18 @@ mod tests {
     fn negotiation() {
         assert_eq!(accepts("", &["json", "html"], true), Some("json"));
         assert_eq!(accepts("text/html", &["json", "html"], false), Some("html"));
-        assert_eq!(accepts("text/*;q=0.5, application/json", &["html", "json"], false), Some("json"));
-        assert_eq!(accepts("*/*;q=0.1, text/html;q=0", &["html", "json"], false), Some("json"));
+        assert_eq!(
+            accepts("text/*;q=0.5, application/json", &["html", "json"], false),
+            Some("json")
+        );
+        assert_eq!(
+            accepts("*/*;q=0.1, text/html;q=0", &["html", "json"], false),
+            Some("json")
+        );
         assert_eq!(accepts("image/png", &["html", "json"], false), None);
-        assert_eq!(accepts("*/*", &["text/plain", "json"], false), Some("text/plain"));
+        assert_eq!(
+            accepts("*/*", &["text/plain", "json"], false),
+            Some("text/plain")
+        );
     }
 }

@@ -41,6 +41,6 @@ pub use context::{Context, Request, RequestBody};
 pub use server::{shutdown_signal, Serve};
 
 pub use rejoinder_core::{
-    body, etag, header, http, kong, mime, status, vary, Body, BoxError, Bytes, Error,
-    IntoResponse, Json, ResBody, Response,
+    body, etag, header, http, kong, mime, status, vary, Body, BoxError, Bytes, Error, IntoResponse,
+    Json, ResBody, Response,
 };

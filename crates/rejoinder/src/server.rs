@@ -86,7 +86,10 @@ impl std::fmt::Debug for Serve {
 impl Serve {
     /// Stops accepting when `signal` resolves, then waits for open
     /// connections to finish their in-flight responses.
-    pub fn with_graceful_shutdown(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+    pub fn with_graceful_shutdown(
+        mut self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
         self.signal = Some(Box::pin(signal));
         self
     }

@@ -31,7 +31,11 @@ async fn each_kind_infers_type_and_length() {
         ("/text", "text/plain; charset=utf-8", "Hello, world"),
         ("/html", "text/html; charset=utf-8", "  \n<p>hi</p>"),
         ("/not-html", "text/plain; charset=utf-8", "see <b>this</b>"),
-        ("/json", "application/json; charset=utf-8", r#"{"b":[true,null],"a":1}"#),
+        (
+            "/json",
+            "application/json; charset=utf-8",
+            r#"{"b":[true,null],"a":1}"#,
+        ),
         ("/typed", "application/json; charset=utf-8", r#"["x","y"]"#),
         ("/number", "text/plain; charset=utf-8", "22"),
         ("/empty-string", "text/plain; charset=utf-8", ""),
@@ -93,7 +97,10 @@ async fn empty_body_is_204_without_content_headers() {
     // and the status stays untouched.
     let wire = raw::send(srv.addr(), "GET", "/json-null", &[]).await;
     assert_eq!(wire.status, 404);
-    assert_eq!(wire.header("content-type"), Some("application/json; charset=utf-8"));
+    assert_eq!(
+        wire.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
     assert_eq!(wire.text(), "null");
 }
 
@@ -125,7 +132,9 @@ fn length_is_declared_or_deduced() {
     assert_eq!(res.length(), Some(7));
     res.set_length(1234);
     assert_eq!(res.length(), Some(1234));
-    res.set_body(Body::stream(futures_util::stream::empty::<Result<String, std::io::Error>>()));
+    res.set_body(Body::stream(futures_util::stream::empty::<
+        Result<String, std::io::Error>,
+    >()));
     assert_eq!(res.length(), None);
 }
 
@@ -159,8 +168,14 @@ async fn inference_respects_a_type_set_by_the_handler() {
         Ok(())
     });
     let ty = |r: &rejoinder::testing::TestResponse| r.header("content-type").map(str::to_owned);
-    assert_eq!(ty(&client.get("/before").send().await).as_deref(), Some("application/xml"));
-    assert_eq!(ty(&client.get("/after").send().await).as_deref(), Some("text/csv"));
+    assert_eq!(
+        ty(&client.get("/before").send().await).as_deref(),
+        Some("application/xml")
+    );
+    assert_eq!(
+        ty(&client.get("/after").send().await).as_deref(),
+        Some("text/csv")
+    );
     assert_eq!(ty(&client.get("/removed").send().await), None);
     assert_eq!(
         ty(&client.get("/json-keeps-json-type").send().await).as_deref(),
@@ -186,7 +201,10 @@ fn body_stays_inspectable_and_last_write_wins() {
     res.send("first");
     res.send(serde_json::json!({"second": true}));
     let out = res.finalize(&Method::GET, Version::HTTP_11).response;
-    assert_eq!(out.headers()["content-type"], "application/json; charset=utf-8");
+    assert_eq!(
+        out.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
 }
 
 struct Counted(Arc<AtomicUsize>);
@@ -234,7 +252,8 @@ async fn adonis_send_rules() {
             "/empty" => res.send(""),
             "/explicit-empty" => res.set_status(200)?.send(Body::Empty),
             "/keeps-type" => res.set_type("text/xml")?.send("<a/>"),
-            "/time" => res.send(std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_577_934_245_678)),
+            "/time" => res
+                .send(std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_577_934_245_678)),
             _ => res,
         };
         Ok(())
@@ -244,5 +263,8 @@ async fn adonis_send_rules() {
     assert_eq!((res.status().as_u16(), res.text().as_str()), (200, ""));
     let res = client.get("/keeps-type").send().await;
     assert_eq!(res.header("content-type"), Some("text/xml; charset=utf-8"));
-    assert_eq!(client.get("/time").send().await.text(), "2020-01-02T03:04:05.678Z");
+    assert_eq!(
+        client.get("/time").send().await.text(),
+        "2020-01-02T03:04:05.678Z"
+    );
 }

@@ -14,10 +14,22 @@ fn set_type_from_extensions_and_media_types() {
         ("png", "image/png", "image/png"),
         (".png", "image/png", "image/png"),
         ("html", "text/html; charset=utf-8", "text/html"),
-        ("json", "application/json; charset=utf-8", "application/json"),
+        (
+            "json",
+            "application/json; charset=utf-8",
+            "application/json",
+        ),
         ("file.txt", "text/plain; charset=utf-8", "text/plain"),
-        ("text/plain; charset=latin1", "text/plain; charset=latin1", "text/plain"),
-        ("application/x-foo", "application/x-foo", "application/x-foo"),
+        (
+            "text/plain; charset=latin1",
+            "text/plain; charset=latin1",
+            "text/plain",
+        ),
+        (
+            "application/x-foo",
+            "application/x-foo",
+            "application/x-foo",
+        ),
     ] {
         res.set_type(input).unwrap();
         assert_eq!(res.get("content-type"), Some(header), "{input}");
@@ -41,7 +53,10 @@ fn is_matches_like_koa() {
     assert_eq!(res.is(&["json", "text/*"]).as_deref(), Some("text/html"));
     assert_eq!(res.is(&["json"]), None);
     res.set_type("application/vnd.api+json").unwrap();
-    assert_eq!(res.is(&["+json"]).as_deref(), Some("application/vnd.api+json"));
+    assert_eq!(
+        res.is(&["+json"]).as_deref(),
+        Some("application/vnd.api+json")
+    );
     assert_eq!(res.is(&["json"]), None);
     res.set_type("application/x-www-form-urlencoded").unwrap();
     assert_eq!(res.is(&["urlencoded"]).as_deref(), Some("urlencoded"));
@@ -60,8 +75,14 @@ fn etag_last_modified_vary_location() {
 
     let t = UNIX_EPOCH + Duration::from_millis(1_640_995_199_999);
     res.set_last_modified(t);
-    assert_eq!(res.get("last-modified"), Some("Fri, 31 Dec 2021 23:59:59 GMT"));
-    assert_eq!(res.last_modified(), Some(UNIX_EPOCH + Duration::from_secs(1_640_995_199)));
+    assert_eq!(
+        res.get("last-modified"),
+        Some("Fri, 31 Dec 2021 23:59:59 GMT")
+    );
+    assert_eq!(
+        res.last_modified(),
+        Some(UNIX_EPOCH + Duration::from_secs(1_640_995_199))
+    );
 
     res.vary(&["Origin"]).unwrap().vary(&["origin"]).unwrap();
     assert_eq!(res.get("vary"), Some("Origin"));
@@ -87,7 +108,8 @@ async fn caching_headers_on_the_wire() {
             .set_etag("v1")?
             .vary(&["Accept-Encoding"])?
             .set_location("/next")?;
-        ctx.res.set_last_modified(UNIX_EPOCH + Duration::from_secs(1_577_934_245));
+        ctx.res
+            .set_last_modified(UNIX_EPOCH + Duration::from_secs(1_577_934_245));
         ctx.res.set_body("ok");
         Ok(())
     })
@@ -96,5 +118,8 @@ async fn caching_headers_on_the_wire() {
     assert_eq!(wire.header("etag"), Some("\"v1\""));
     assert_eq!(wire.header("vary"), Some("Accept-Encoding"));
     assert_eq!(wire.header("location"), Some("/next"));
-    assert_eq!(wire.header("last-modified"), Some("Thu, 02 Jan 2020 03:04:05 GMT"));
+    assert_eq!(
+        wire.header("last-modified"),
+        Some("Thu, 02 Jan 2020 03:04:05 GMT")
+    );
 }

@@ -13,7 +13,10 @@ fn case_insensitive_operations() {
     res.set("x-FOO", "2").unwrap();
     assert_eq!(res.get("X-FOO"), Some("2"));
     assert_eq!(res.get_all("x-foo").len(), 1);
-    res.append("LINK", "<a>").unwrap().append("link", "<b>").unwrap();
+    res.append("LINK", "<a>")
+        .unwrap()
+        .append("link", "<b>")
+        .unwrap();
     let links: Vec<&HeaderValue> = res.get_all("Link");
     assert_eq!(links, ["<a>", "<b>"]);
     res.set("X-List", vec!["a", "b"]).unwrap();
@@ -27,7 +30,8 @@ fn case_insensitive_operations() {
     res.remove("X-FOO");
     assert!(!res.has("x-foo"));
     res.remove("not a valid name");
-    res.set_all([("X-A", "1"), ("Cache-Control", "no-store")]).unwrap();
+    res.set_all([("X-A", "1"), ("Cache-Control", "no-store")])
+        .unwrap();
     assert_eq!(res.get("cache-control"), Some("no-store"));
 }
 
@@ -52,7 +56,10 @@ fn bad_names_and_values_are_errors_and_change_nothing() {
     assert!(err.is_invalid_header_value());
     assert!(!res.has("x-ok"));
     // The server frames bodies itself.
-    assert!(res.set("Transfer-Encoding", "chunked").unwrap_err().is_forbidden_header());
+    assert!(res
+        .set("Transfer-Encoding", "chunked")
+        .unwrap_err()
+        .is_forbidden_header());
 }
 
 #[tokio::test]
@@ -101,8 +108,12 @@ fn kong_lookup_and_bounded_listing() {
 fn kong_setters_normalize_and_order() {
     let mut res = Response::new();
     let mut kong = res.kong();
-    kong.set_headers([("b", vec!["2"]), ("x_dash", vec!["d"]), ("a", vec!["1", "one"])])
-        .unwrap();
+    kong.set_headers([
+        ("b", vec!["2"]),
+        ("x_dash", vec!["d"]),
+        ("a", vec!["1", "one"]),
+    ])
+    .unwrap();
     kong.add_header("a", "uno").unwrap();
     kong.set_header("Transfer-Encoding", "chunked").unwrap();
     kong.clear_header("b");

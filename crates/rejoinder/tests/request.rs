@@ -40,7 +40,10 @@ async fn request_view() {
 #[tokio::test]
 async fn accepts_negotiates_with_q_values_and_wildcards() {
     let client = common::client(|ctx| {
-        let answer = ctx.req.accepts(&["html", "json", "text/plain"]).unwrap_or("none");
+        let answer = ctx
+            .req
+            .accepts(&["html", "json", "text/plain"])
+            .unwrap_or("none");
         ctx.res.set_body(answer);
         Ok(())
     });

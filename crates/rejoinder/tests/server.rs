@@ -37,14 +37,20 @@ async fn head_keeps_headers_and_length_but_sends_no_body() {
     let wire = raw::send(srv.addr(), "HEAD", "/json", &[]).await;
     assert_eq!(wire.status, 200);
     assert_eq!(wire.header("content-length"), Some("17"));
-    assert_eq!(wire.header("content-type"), Some("application/json; charset=utf-8"));
+    assert_eq!(
+        wire.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
     assert!(wire.body.is_empty(), "{:?}", wire.text());
     let wire = raw::send(srv.addr(), "HEAD", "/declared", &[]).await;
     assert_eq!(wire.header("content-length"), Some("1234"));
     assert!(wire.body.is_empty());
     // A GET sends the real length, whatever was declared.
     let wire = raw::send(srv.addr(), "GET", "/declared", &[]).await;
-    assert_eq!((wire.header("content-length"), wire.text().as_str()), (Some("3"), "abc"));
+    assert_eq!(
+        (wire.header("content-length"), wire.text().as_str()),
+        (Some("3"), "abc")
+    );
     let wire = raw::send(srv.addr(), "HEAD", "/status", &[]).await;
     assert_eq!(wire.status, 200);
     assert!(wire.header("content-type").is_none() && wire.body.is_empty());
@@ -68,7 +74,10 @@ async fn not_modified_and_no_content_strip_body_and_content_headers() {
         assert!(wire.body.is_empty(), "{code}");
         assert!(wire.header("content-type").is_none(), "{code}");
         assert_eq!(wire.header("etag"), Some("\"v1\""));
-        assert_eq!(wire.header("last-modified"), Some("Thu, 02 Jan 2020 03:04:05 GMT"));
+        assert_eq!(
+            wire.header("last-modified"),
+            Some("Thu, 02 Jan 2020 03:04:05 GMT")
+        );
         assert_eq!(wire.header("cache-control"), Some("max-age=60"));
     }
 }
@@ -125,14 +134,21 @@ async fn http2_prior_knowledge_on_the_same_port() {
             .await
             .unwrap();
     tokio::spawn(conn);
-    let req = Request::get(srv.url("/json")).body(Empty::<Bytes>::new()).unwrap();
+    let req = Request::get(srv.url("/json"))
+        .body(Empty::<Bytes>::new())
+        .unwrap();
     let res = sender.send_request(req).await.unwrap();
     assert_eq!(res.version(), Version::HTTP_2);
-    assert_eq!(res.headers()["content-type"], "application/json; charset=utf-8");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/json; charset=utf-8"
+    );
     let body = res.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(body, r#"{"h2":true}"#);
     // Over HTTP/2 the default body is the code (there is no reason phrase).
-    let req = Request::get(srv.url("/created")).body(Empty::<Bytes>::new()).unwrap();
+    let req = Request::get(srv.url("/created"))
+        .body(Empty::<Bytes>::new())
+        .unwrap();
     let res = sender.send_request(req).await.unwrap();
     assert_eq!(res.status(), 201);
     assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "201");
@@ -150,7 +166,10 @@ async fn a_panicking_handler_is_a_500_and_the_server_keeps_serving() {
     let srv = TestServer::start(app).await;
     for _ in 0..3 {
         let wire = raw::send(srv.addr(), "GET", "/panic", &[]).await;
-        assert_eq!((wire.status, wire.text().as_str()), (500, "Internal Server Error"));
+        assert_eq!(
+            (wire.status, wire.text().as_str()),
+            (500, "Internal Server Error")
+        );
         assert!(!wire.text().contains("boom"));
         let wire = raw::send(srv.addr(), "GET", "/", &[]).await;
         assert_eq!((wire.status, wire.text().as_str()), (200, "still here"));
@@ -178,7 +197,10 @@ async fn graceful_shutdown_lets_in_flight_responses_finish() {
     srv.shutdown().await.unwrap();
     let wire = in_flight.await.unwrap();
     assert_eq!((wire.status, wire.text().as_str()), (200, "finished"));
-    assert!(TcpStream::connect(addr).await.is_err(), "no longer accepting");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
 }
 
 #[tokio::test]
@@ -186,7 +208,10 @@ async fn slow_request_heads_are_cut_off() {
     let app = App::new().header_read_timeout(Duration::from_millis(200));
     let srv = TestServer::start(app).await;
     let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
-    stream.write_all(b"GET / HTTP/1.1\r\nHost: app.test\r\n").await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: app.test\r\n")
+        .await
+        .unwrap();
     let mut buf = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buf)).await;
     assert!(read.is_ok(), "the server closed the slow connection");
@@ -205,5 +230,8 @@ async fn app_is_a_tower_service() {
     let req = Request::get("/").body(Empty::<Bytes>::new()).unwrap();
     let res = app.call(req).await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "via tower");
+    assert_eq!(
+        res.into_body().collect().await.unwrap().to_bytes(),
+        "via tower"
+    );
 }

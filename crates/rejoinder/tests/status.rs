@@ -11,7 +11,10 @@ async fn untouched_response_is_404_not_found() {
     let srv = common::server(|_| Ok(())).await;
     let wire = raw::send(srv.addr(), "GET", "/anything", &[]).await;
     assert_eq!((wire.status, wire.reason.as_str()), (404, "Not Found"));
-    assert_eq!(wire.header("content-type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(
+        wire.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
     assert_eq!(wire.header("content-length"), Some("9"));
     assert_eq!(wire.text(), "Not Found");
 }
@@ -72,9 +75,16 @@ async fn invalid_status_is_a_clear_error_and_never_reaches_the_wire() {
         assert_eq!(wire.status, 500);
         assert_eq!(wire.reason, "Internal Server Error");
         assert_eq!(wire.text(), "Internal Server Error");
-        assert_eq!(wire.header("x-before"), None, "a failed handler's headers are not sent");
+        assert_eq!(
+            wire.header("x-before"),
+            None,
+            "a failed handler's headers are not sent"
+        );
         let raw = String::from_utf8_lossy(&wire.raw);
-        assert!(raw.starts_with("HTTP/1.1 500 Internal Server Error\r\n"), "{raw}");
+        assert!(
+            raw.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+            "{raw}"
+        );
     }
 }
 
@@ -102,7 +112,10 @@ async fn custom_message_is_the_reason_phrase_and_status_resets_it() {
     let res = client.get("/custom").send().await;
     assert_eq!((res.status().as_u16(), res.reason()), (200, "All Good"));
     let res = client.get("/reset").send().await;
-    assert_eq!((res.status().as_u16(), res.reason(), res.text().as_str()), (202, "Accepted", "Accepted"));
+    assert_eq!(
+        (res.status().as_u16(), res.reason(), res.text().as_str()),
+        (202, "Accepted", "Accepted")
+    );
     let res = client.get("/bad").send().await;
     assert_eq!(res.reason(), "OK");
     assert!(res.text().contains("invalid status message"));
@@ -119,7 +132,10 @@ fn status_by_name_and_helpful_typos() {
     assert!(err.is_invalid_status());
     let text = err.to_string();
     assert!(text.contains("did you mean \"Not Found\""), "{text}");
-    assert!(text.contains("418 \"I'm a Teapot\""), "lists valid names: {text}");
+    assert!(
+        text.contains("418 \"I'm a Teapot\""),
+        "lists valid names: {text}"
+    );
 }
 
 #[test]
