@@ -14,6 +14,7 @@
 #   WARMUP    seconds of the unmeasured wrk run before it (default 2)
 #   CONNS     wrk connections (default 64)
 #   BASE_PORT first port; hyper, axum, rejoinder use BASE_PORT+0/1/2 (default 18080)
+#   OTHER_WARN flag runs where other work took more than this % of a core (default 15)
 # See bench/README.md for what the numbers mean.
 
 set -euo pipefail
@@ -24,6 +25,7 @@ DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 CONNS=${CONNS:-64}
 BASE_PORT=${BASE_PORT:-18080}
+OTHER_WARN=${OTHER_WARN:-15}
 ENDPOINTS=(plaintext json)
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,7 +45,7 @@ read -r -a SERVER_LIST <<<"$SERVERS"
 for s in "${SERVER_LIST[@]}"; do
     case $s in hyper | axum | rejoinder) ;; *) die "unknown server '$s' (want hyper, axum, rejoinder)" ;; esac
 done
-for knob in ROUNDS DURATION WARMUP CONNS BASE_PORT; do
+for knob in ROUNDS DURATION WARMUP CONNS BASE_PORT OTHER_WARN; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer, got '${!knob}'"
 done
 
@@ -130,6 +132,25 @@ cpu_ticks() {
     awk '{ print $12 + $13 }' <<<"$stat"
 }
 
+# Busy ticks of the whole machine (all cores): user nice system irq softirq
+# steal from the "cpu" line of /proc/stat; guest time is already in user.
+machine_busy_ticks() {
+    awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat
+}
+
+# Save `times` (this shell's own and its reaped children's CPU) to file $1.
+# It must run in this shell, not in $(...): a subshell starts from zero.
+save_times() { times >"$1"; }
+
+# Children's CPU seconds (user + system) from a file written by save_times.
+children_cpu_s() {
+    awk 'NR == 2 {
+        t = 0
+        for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] }
+        printf "%.3f", t
+    }' "$1"
+}
+
 # A wrk duration like 812.00us, 1.23ms or 1.01s, in microseconds.
 to_us() {
     awk -v v="$1" 'BEGIN {
@@ -143,19 +164,30 @@ to_us() {
 
 # ------------------------------------------------------------ measurements
 
-RAW=$WORK_DIR/raw.tsv # round server endpoint rps p99_us cpu_us_per_req requests
+RAW=$WORK_DIR/raw.tsv # round server endpoint rps p99_us cpu_us_per_req requests other_pct
 : >"$RAW"
 
 measure() { # round name port endpoint
     local round=$1 name=$2 port=$3 endpoint=$4 url out before after requests rps p99 cpu_us
+    local busy0 busy1 wrk0 wrk1 t0 t1 other
     url="http://127.0.0.1:$port/$endpoint"
     out=$WORK_DIR/wrk-$round-$name-$endpoint.txt
 
     taskset -c 1 timeout $((WARMUP + 15)) wrk -t1 -c"$CONNS" -d"${WARMUP}s" "$url" >/dev/null
 
+    save_times "$WORK_DIR/times.0"
+    busy0=$(machine_busy_ticks)
+    t0=$(date +%s%N)
     before=$(cpu_ticks "$SERVER_PID")
     taskset -c 1 timeout $((DURATION + 15)) wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" >"$out"
     after=$(cpu_ticks "$SERVER_PID")
+    t1=$(date +%s%N)
+    busy1=$(machine_busy_ticks)
+    save_times "$WORK_DIR/times.1"
+    # The children's time also holds this shell's helpers ($(...), awk), a
+    # few ms: counted as wrk's, which errs toward a smaller "other".
+    wrk0=$(children_cpu_s "$WORK_DIR/times.0")
+    wrk1=$(children_cpu_s "$WORK_DIR/times.1")
 
     requests=$(awk '/ requests in / { print $1 }' "$out")
     rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
@@ -172,9 +204,17 @@ measure() { # round name port endpoint
     p99=$(to_us "$p99") || die "unknown latency unit in '$p99'"
     cpu_us=$(awk -v d=$((after - before)) -v hz="$CLK_TCK" -v n="$requests" \
         'BEGIN { printf "%.3f", d / hz * 1e6 / n }')
+    # Everything else the machine ran meanwhile (other processes, steal,
+    # loopback softirq), in % of one core: busy - server - wrk.
+    other=$(awk -v busy=$((busy1 - busy0)) -v srv=$((after - before)) -v w0="$wrk0" -v w1="$wrk1" \
+        -v hz="$CLK_TCK" -v ns=$((t1 - t0)) \
+        'BEGIN { o = (busy - srv) / hz - (w1 - w0); if (o < 0) o = 0; printf "%.0f", o / (ns / 1e9) * 100 }')
 
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$endpoint" "$rps" "$p99" "$cpu_us" "$requests" >>"$RAW"
-    log "round $round  $(printf '%-9s %-9s' "$name" "$endpoint")  $(printf '%10.0f req/s  p99 %8.0f us  %7.3f CPU us/req' "$rps" "$p99" "$cpu_us")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$name" "$endpoint" "$rps" "$p99" "$cpu_us" "$requests" "$other" >>"$RAW"
+    log "round $round  $(printf '%-9s %-9s' "$name" "$endpoint")  $(printf '%10.0f req/s  p99 %8.0f us  %7.3f CPU us/req  other %3d%%' "$rps" "$p99" "$cpu_us" "$other")"
+    if ((other > OTHER_WARN)); then
+        log "warning: other work used ${other}% of a core during this run; its numbers are disturbed"
+    fi
 }
 
 log "servers: ${SERVER_LIST[*]}; rounds: $ROUNDS; $DURATION s measured + $WARMUP s warm-up per run; $CONNS connections"
@@ -215,7 +255,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 declare -A MED
 report() {
-    local s e cpu_r rps_r
+    local s e cpu_r rps_r disturbed
     echo "# rejoinder benchmark"
     echo
     echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -224,6 +264,7 @@ report() {
     echo "- setup: server pinned to core 0 (tokio multi-thread, 1 worker), wrk pinned to core 1"
     echo "- load: \`wrk -t1 -c$CONNS -d${DURATION}s --latency\` after a ${WARMUP} s warm-up; $ROUNDS interleaved rounds; medians over rounds"
     echo "- CPU us/req: server utime+stime (/proc/<pid>/stat, $CLK_TCK ticks/s) during the measured run / requests"
+    echo "- other CPU: machine-wide busy time minus the server's and wrk's, in % of one core (interference)"
     echo
     echo "| server | endpoint | req/s | p99 | CPU us/req |"
     echo "| --- | --- | ---: | ---: | ---: |"
@@ -252,12 +293,18 @@ report() {
             done
         done
     fi
+    disturbed=$(awk -F'\t' -v w="$OTHER_WARN" '$8 > w' "$RAW" | wc -l)
+    if ((disturbed > 0)); then
+        echo
+        echo "**Warning:** in $disturbed of $(wc -l <"$RAW") runs other work took more than $OTHER_WARN % of a"
+        echo "core (column \"other CPU\" below): those numbers are disturbed. Rerun on an idle machine."
+    fi
     echo
     echo "<details><summary>Every run</summary>"
     echo
-    echo "| round | server | endpoint | req/s | p99 (us) | CPU us/req | requests |"
-    echo "| ---: | --- | --- | ---: | ---: | ---: | ---: |"
-    awk -F'\t' '{ printf "| %s | %s | %s | %.0f | %.0f | %.3f | %s |\n", $1, $2, $3, $4, $5, $6, $7 }' "$RAW"
+    echo "| round | server | endpoint | req/s | p99 (us) | CPU us/req | requests | other CPU |"
+    echo "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |"
+    awk -F'\t' '{ printf "| %s | %s | %s | %.0f | %.0f | %.3f | %s | %s %% |\n", $1, $2, $3, $4, $5, $6, $7, $8 }' "$RAW"
     echo
     echo "</details>"
 }

@@ -13,11 +13,15 @@ fn main() -> std::io::Result<()> {
     rejoinder_bench::runtime()?.block_on(async move {
         let app = App::new().handler(|mut ctx: Context| async move {
             match ctx.req.path() {
-                "/plaintext" => ctx.res.set_body("Hello, World!"),
-                "/json" => ctx.res.set_body(Json(&Message {
-                    message: "Hello, World!",
-                })),
-                _ => {}
+                "/plaintext" => {
+                    ctx.res.set_body("Hello, World!");
+                }
+                "/json" => {
+                    ctx.res.set_body(Json(&Message {
+                        message: "Hello, World!",
+                    }));
+                }
+                _ => {} // untouched: 404 Not Found
             }
             ctx
         });
