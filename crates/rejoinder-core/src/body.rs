@@ -386,6 +386,13 @@ impl From<JsonBody> for Body {
     }
 }
 
+impl From<()> for Body {
+    /// `()` is [`Body::Empty`], for calls that send no body.
+    fn from((): ()) -> Self {
+        Body::Empty
+    }
+}
+
 impl<T: Into<Body>> From<Option<T>> for Body {
     /// `None` is [`Body::Empty`].
     fn from(v: Option<T>) -> Self {

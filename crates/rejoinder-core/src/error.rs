@@ -36,6 +36,7 @@ pub(crate) enum Kind {
     Limit(usize),
     Message(String),
     Forbidden(&'static str),
+    Invalid(String),
 }
 
 impl Error {
@@ -76,6 +77,12 @@ impl Error {
     /// A reason phrase that cannot be sent (control characters).
     pub fn is_invalid_message(&self) -> bool {
         matches!(self.kind, Kind::Message(_))
+    }
+
+    /// An argument outside what the operation accepts (the message says
+    /// what is accepted).
+    pub fn is_invalid_argument(&self) -> bool {
+        matches!(self.kind, Kind::Invalid(_))
     }
 
     /// A header the server manages itself (for example Transfer-Encoding).
@@ -119,6 +126,7 @@ impl fmt::Display for Error {
                 "invalid status message {m:?}: a reason phrase is visible ASCII, space, tab or \
                  bytes 0x80-0xFF, without CR or LF"
             ),
+            Kind::Invalid(m) => f.write_str(m),
             Kind::Forbidden(name) => write!(
                 f,
                 "the {name} header is managed by the server and cannot be set by hand"

@@ -95,6 +95,7 @@ impl IntoResponse for Error {
         tracing::error!(error = %self, "response operation refused; sending 500");
         let mut res = Response::new();
         let _ = res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+        res.set_error_cause(std::sync::Arc::new(self));
         res
     }
 }

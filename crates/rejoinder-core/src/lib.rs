@@ -11,6 +11,9 @@
 //!   Content-Length.
 //! - [`Body`]: text, HTML, bytes, JSON or a stream, kept as given.
 //! - [`status`]: the reason-phrase table and lookups by name.
+//! - [`HttpError`]: Boom-style errors; `abort`, `exit` and the descriptive
+//!   methods (`res.created(body)` …) end a request early or in one call.
+//! - [`error_page`]: Kong-style error bodies negotiated by Accept.
 //! - [`mime`], [`vary`], [`etag`]: the helpers behind the response methods.
 //! - [`Error`]: why a response operation was refused.
 //!
@@ -30,21 +33,27 @@
 //! ```
 
 pub mod body;
+mod descriptive;
 mod error;
+pub mod error_page;
 pub mod etag;
 pub mod header;
+pub mod http_error;
 mod into_response;
 pub mod kong;
 pub mod mime;
 pub mod response;
+mod short_circuit;
 pub mod status;
 pub mod vary;
 pub mod wire;
 
 pub use body::{Body, BoxError, Json};
 pub use error::Error;
+pub use http_error::HttpError;
 pub use into_response::IntoResponse;
-pub use response::Response;
+pub use response::{Response, Source};
+pub use short_circuit::{ExitBody, NO_HEADERS};
 pub use wire::ResBody;
 
 pub use bytes::Bytes;

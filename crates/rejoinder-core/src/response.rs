@@ -92,6 +92,31 @@ pub struct HeaderListing<'a> {
 /// The default limit of [`Response::headers_limited`].
 pub const DEFAULT_HEADER_LIMIT: usize = 100;
 
+/// Where a response came from (Kong's `get_source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Source {
+    /// The handler (the service) produced it.
+    #[default]
+    Service,
+    /// A short-circuit with [`Response::exit`].
+    Exit,
+    /// An error: an `HttpError`, a refused operation, a panic, or Kong's
+    /// `error()`.
+    Error,
+}
+
+impl Source {
+    /// Kong's name for the source: `"service"`, `"exit"` or `"error"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Service => "service",
+            Source::Exit => "exit",
+            Source::Error => "error",
+        }
+    }
+}
+
 /// A response being built. See the [module docs](self).
 #[must_use = "a response does nothing until it is returned or finalized"]
 pub struct Response {
@@ -102,6 +127,8 @@ pub struct Response {
     body: Option<Body>,
     infer_type: bool,
     headers_sent: bool,
+    source: Source,
+    error_cause: Option<crate::http_error::Cause>,
 }
 
 impl Default for Response {
@@ -146,7 +173,35 @@ impl Response {
             body: None,
             infer_type: false,
             headers_sent: false,
+            source: Source::Service,
+            error_cause: None,
         }
+    }
+
+    /// Where this response came from.
+    pub fn source(&self) -> Source {
+        self.source
+    }
+
+    /// Records where this response came from.
+    pub fn set_source(&mut self, source: Source) -> &mut Self {
+        self.source = source;
+        self
+    }
+
+    /// The error that produced this response, if any: a handler's error, a
+    /// refused operation or a panic (vapr's `res.error`). Visible to code
+    /// that runs after the handler.
+    pub fn error_cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.error_cause.as_deref()
+    }
+
+    /// Records the error behind this response and marks its source as
+    /// [`Source::Error`].
+    pub fn set_error_cause(&mut self, cause: crate::http_error::Cause) -> &mut Self {
+        self.error_cause = Some(cause);
+        self.source = Source::Error;
+        self
     }
 
     // ---- status and message -------------------------------------------
@@ -187,7 +242,7 @@ impl Response {
         Ok(self)
     }
 
-    fn apply_status(&mut self, code: StatusCode) {
+    pub(crate) fn apply_status(&mut self, code: StatusCode) {
         self.status = code;
         self.explicit_status = true;
         self.message = None;
@@ -440,6 +495,14 @@ impl Response {
     /// Takes the body out, leaving none.
     pub fn take_body(&mut self) -> Option<Body> {
         self.body.take()
+    }
+
+    /// Sets the body as given, without Koa's status and type rules, and
+    /// without content-type inference (Kong's `exit`).
+    pub(crate) fn set_body_raw(&mut self, body: Body, infer_type: bool) {
+        self.headers.remove(header::CONTENT_LENGTH);
+        self.infer_type = infer_type;
+        self.body = Some(body);
     }
 
     fn strip_content_headers(&mut self) {

@@ -134,6 +134,7 @@ impl App {
         let method = req.method().clone();
         let version = req.version();
         let ctx = Context::new(req);
+        let request_id = ctx.req.id_value().clone();
         let fut = self.handler.call(ctx);
         let mut res = match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(res) => res,
@@ -146,9 +147,14 @@ impl App {
                 tracing::error!(panic = %what, %method, "handler panicked; sending 500");
                 let mut res = Response::new();
                 let _ = res.set_status(500);
+                res.set_error_cause(Arc::new(Panicked(what)));
                 res
             }
         };
+        if !res.has("x-request-id") {
+            res.headers_mut()
+                .insert(crate::request_id::X_REQUEST_ID, request_id);
+        }
         let fin = res.finalize(&method, version);
         let mut response = fin.response;
         if let Some(reason) = fin.reason {
@@ -165,6 +171,18 @@ impl App {
         response
     }
 }
+
+/// The error cause recorded for a handler that panicked.
+#[derive(Debug)]
+struct Panicked(String);
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the handler panicked: {}", self.0)
+    }
+}
+
+impl std::error::Error for Panicked {}
 
 impl<B> tower_service::Service<http::Request<B>> for App
 where

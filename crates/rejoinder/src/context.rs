@@ -10,7 +10,9 @@ use http::request::Parts;
 use http::{Method, Uri, Version};
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
-use rejoinder_core::{BoxError, IntoResponse, Response};
+use rejoinder_core::error_page::{self, ErrorFormat, ErrorMessage};
+use rejoinder_core::header::{HeaderValues, IntoHeaderValues};
+use rejoinder_core::{BoxError, HttpError, IntoResponse, Response, Source};
 
 /// The body of an incoming request.
 pub struct RequestBody {
@@ -96,14 +98,27 @@ impl HttpBody for RequestBody {
 pub struct Request {
     head: Parts,
     body: Option<RequestBody>,
+    id: http::HeaderValue,
 }
 
 impl Request {
     pub(crate) fn new(head: Parts, body: RequestBody) -> Self {
+        let id = crate::request_id::for_request(&head.headers);
         Request {
             head,
             body: Some(body),
+            id,
         }
+    }
+
+    /// The request id: the client's `X-Request-Id` when it sent a usable
+    /// one, else a fresh 16-hex-digit id. It is echoed on the response.
+    pub fn id(&self) -> &str {
+        self.id.to_str().unwrap_or_default()
+    }
+
+    pub(crate) fn id_value(&self) -> &http::HeaderValue {
+        &self.id
     }
 
     /// The method.
@@ -296,6 +311,116 @@ impl Context {
         self.state.insert(value)
     }
 }
+
+impl Context {
+    /// Ends the request with an error body negotiated by Accept (Kong's
+    /// `kong.response.error`): `status` 400–599, the message (the status's
+    /// default with `()`), and `headers` applied as in
+    /// [`Response::exit`]. A Content-Type in `headers` chooses the format;
+    /// otherwise the request's Accept does (JSON, HTML, XML or plain text),
+    /// else JSON. The body carries the message and the request id, escaped
+    /// for its format. The response's source is [`Source::Error`].
+    ///
+    /// # Errors
+    ///
+    /// Always: the `HttpError` carries the finished response. A status
+    /// outside 400–599 or an invalid header gives a 500 whose cause says
+    /// why.
+    ///
+    /// ```
+    /// # use rejoinder::{Context, HttpError, NO_HEADERS};
+    /// async fn handler(mut ctx: Context) -> Result<Context, HttpError> {
+    ///     if ctx.req.header("authorization").is_none() {
+    ///         ctx.error(401, "Invalid credentials", NO_HEADERS)?;
+    ///     }
+    ///     Ok(ctx)
+    /// }
+    /// ```
+    pub fn error<N, V, I>(
+        &mut self,
+        status: u16,
+        message: impl Into<ErrorMessage>,
+        headers: I,
+    ) -> Result<std::convert::Infallible, HttpError>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: IntoHeaderValues,
+    {
+        if !(400..=599).contains(&status) {
+            return Err(HttpError::wrap(InvalidErrorStatus(status)));
+        }
+        let mut fields: Vec<(String, HeaderValues)> = Vec::new();
+        for (n, v) in headers {
+            let name = n.as_ref().replace('_', "-");
+            let header = rejoinder_core::http::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| HttpError::wrap(InvalidErrorHeader(name.clone())))?;
+            let values = v.into_header_values(&header).map_err(HttpError::wrap)?;
+            fields.push((name, values));
+        }
+        let explicit = fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .and_then(|(_, v)| v.iter().next())
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let format = match &explicit {
+            Some(ct) => ErrorFormat::for_content_type(ct),
+            None => {
+                let accept: Vec<&str> = self
+                    .req
+                    .headers()
+                    .get_all(header::ACCEPT)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                error_page::negotiate((!accept.is_empty()).then(|| accept.join(",")).as_deref())
+            }
+        };
+        let body = error_page::render(format, status, &message.into(), self.req.id());
+        if explicit.is_none() {
+            fields.push((
+                "content-type".into(),
+                HeaderValues::One(http::HeaderValue::from_static(format.content_type())),
+            ));
+        }
+        let err = self.res.exit(status, body, fields).unwrap_err();
+        Err(match err.response() {
+            Some(_) => {
+                let mut res = err.into_response();
+                res.set_source(Source::Error);
+                HttpError::from_response(res)
+            }
+            None => err,
+        })
+    }
+}
+
+#[derive(Debug)]
+struct InvalidErrorStatus(u16);
+
+impl std::fmt::Display for InvalidErrorStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "code must be a number between 400 and 599, got {}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidErrorStatus {}
+
+#[derive(Debug)]
+struct InvalidErrorHeader(String);
+
+impl std::fmt::Display for InvalidErrorHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "invalid header name {:?} in error headers", self.0)
+    }
+}
+
+impl std::error::Error for InvalidErrorHeader {}
 
 impl IntoResponse for Context {
     fn into_response(self) -> Response {

@@ -33,6 +33,7 @@
 
 mod app;
 mod context;
+mod request_id;
 mod server;
 pub mod testing;
 
@@ -41,6 +42,7 @@ pub use context::{Context, Request, RequestBody};
 pub use server::{shutdown_signal, Serve};
 
 pub use rejoinder_core::{
-    body, etag, header, http, kong, mime, status, vary, Body, BoxError, Bytes, Error, IntoResponse,
-    Json, ResBody, Response,
+    body, error_page, etag, header, http, http_error, kong, mime, status, vary, Body, BoxError,
+    Bytes, Error, ExitBody, HttpError, IntoResponse, Json, ResBody, Response, Source, NO_HEADERS,
 };
+pub use request_id::X_REQUEST_ID;

@@ -79,5 +79,10 @@ async fn test_client_reads_everything() {
     assert_eq!(res.header("x-id"), Some("7"));
     assert_eq!(res.bytes().as_ref(), br#"{"id":7}"#);
     assert_eq!(res.json::<serde_json::Value>()["id"], 7);
-    assert_eq!(res.headers().len(), 2);
+    let id = res.header("x-request-id").unwrap();
+    assert!(
+        id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{id}"
+    );
+    assert_eq!(res.headers().len(), 3);
 }

@@ -1,0 +1,562 @@
+//! Boom-style HTTP errors: a status, a message, optional data, and the JSON
+//! payload `{statusCode, error, message[, attributes]}` that Boom (and so
+//! Strapi) sends.
+//!
+//! As Boom really does: only a 500 hides its message from the client ("An
+//! internal server error occurred"), `data` never enters the payload, and
+//! the real message, data and cause of every server error are logged through
+//! `tracing` when the error becomes a response. `unauthorized` builds
+//! WWW-Authenticate from a scheme (or a list of schemes) and attributes;
+//! `method_not_allowed` sets Allow.
+//!
+//! Any `std::error::Error` converts into an [`HttpError`] (a 500 that keeps
+//! its cause), so `?` works in handlers returning `Result<_, HttpError>`.
+//!
+//! # Examples
+//!
+//! ```
+//! use rejoinder_core::{HttpError, IntoResponse};
+//!
+//! let err = HttpError::unauthorized("invalid password").scheme("sample");
+//! assert_eq!(err.headers()["www-authenticate"], "sample error=\"invalid password\"");
+//! assert_eq!(err.payload()["attributes"]["error"], "invalid password");
+//!
+//! let err = HttpError::internal("db down").data(serde_json::json!({"table": "users"}));
+//! assert_eq!(err.payload()["message"], "An internal server error occurred");
+//! assert!(err.payload().get("data").is_none());
+//! assert_eq!(err.into_response().status().as_u16(), 500);
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::header::{HeaderMap, HeaderName, HeaderValue, ALLOW, WWW_AUTHENTICATE};
+use serde_json::{Map, Value};
+
+use crate::body::Body;
+use crate::error::{Error, Kind};
+use crate::{IntoResponse, Response};
+
+/// The error names Boom puts in `payload.error` (its own table, which keeps
+/// some older phrases such as "Request Time-out").
+const BOOM_NAMES: &[(u16, &str)] = &[
+    (100, "Continue"),
+    (101, "Switching Protocols"),
+    (102, "Processing"),
+    (200, "OK"),
+    (201, "Created"),
+    (202, "Accepted"),
+    (203, "Non-Authoritative Information"),
+    (204, "No Content"),
+    (205, "Reset Content"),
+    (206, "Partial Content"),
+    (207, "Multi-Status"),
+    (300, "Multiple Choices"),
+    (301, "Moved Permanently"),
+    (302, "Moved Temporarily"),
+    (303, "See Other"),
+    (304, "Not Modified"),
+    (305, "Use Proxy"),
+    (307, "Temporary Redirect"),
+    (400, "Bad Request"),
+    (401, "Unauthorized"),
+    (402, "Payment Required"),
+    (403, "Forbidden"),
+    (404, "Not Found"),
+    (405, "Method Not Allowed"),
+    (406, "Not Acceptable"),
+    (407, "Proxy Authentication Required"),
+    (408, "Request Time-out"),
+    (409, "Conflict"),
+    (410, "Gone"),
+    (411, "Length Required"),
+    (412, "Precondition Failed"),
+    (413, "Request Entity Too Large"),
+    (414, "Request-URI Too Large"),
+    (415, "Unsupported Media Type"),
+    (416, "Requested Range Not Satisfiable"),
+    (417, "Expectation Failed"),
+    (418, "I'm a teapot"),
+    (422, "Unprocessable Entity"),
+    (423, "Locked"),
+    (424, "Failed Dependency"),
+    (425, "Too Early"),
+    (426, "Upgrade Required"),
+    (428, "Precondition Required"),
+    (429, "Too Many Requests"),
+    (431, "Request Header Fields Too Large"),
+    (451, "Unavailable For Legal Reasons"),
+    (500, "Internal Server Error"),
+    (501, "Not Implemented"),
+    (502, "Bad Gateway"),
+    (503, "Service Unavailable"),
+    (504, "Gateway Time-out"),
+    (505, "HTTP Version Not Supported"),
+    (506, "Variant Also Negotiates"),
+    (507, "Insufficient Storage"),
+    (509, "Bandwidth Limit Exceeded"),
+    (510, "Not Extended"),
+    (511, "Network Authentication Required"),
+];
+
+/// Boom's error name for a status, `"Unknown"` for unlisted codes.
+pub fn error_name(status: u16) -> &'static str {
+    BOOM_NAMES
+        .iter()
+        .find(|(c, _)| *c == status)
+        .map_or("Unknown", |(_, n)| n)
+}
+
+/// The message a 500 shows instead of its own.
+pub const HIDDEN_MESSAGE: &str = "An internal server error occurred";
+
+#[derive(Debug, Clone)]
+enum Scheme {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+enum Attributes {
+    Map(Vec<(String, Value)>),
+    Token68(String),
+}
+
+/// The cause of an error, shared.
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
+/// An HTTP error: see the [module docs](self).
+///
+/// Not itself a `std::error::Error`, so that every error type can convert
+/// into it with `?` (the same choice `anyhow::Error` makes); it implements
+/// `Display` and `Debug`, and [`HttpError::cause`] gives the wrapped error.
+#[must_use = "an HttpError does nothing until it is returned"]
+pub struct HttpError {
+    inner: Box<Inner>,
+}
+
+struct Inner {
+    status: u16,
+    message: Option<String>,
+    data: Option<Value>,
+    scheme: Option<Scheme>,
+    attributes: Option<Attributes>,
+    allow: Option<Vec<String>>,
+    cause: Option<Cause>,
+    prepared: Option<Box<Response>>,
+}
+
+macro_rules! constructors {
+    ($( ($name:ident, $code:literal, $boom:literal) ),* $(,)?) => {
+        impl HttpError {
+            $(
+                #[doc = concat!("A ", stringify!($code), " error (Boom's `", $boom, "`). ")]
+                #[doc = "An empty message means the status's error name."]
+                pub fn $name(message: impl Into<String>) -> HttpError {
+                    HttpError::with_code($code, message.into())
+                }
+            )*
+        }
+    };
+}
+
+constructors! {
+    (bad_request, 400, "badRequest"),
+    (unauthorized, 401, "unauthorized"),
+    (payment_required, 402, "paymentRequired"),
+    (forbidden, 403, "forbidden"),
+    (not_found, 404, "notFound"),
+    (method_not_allowed, 405, "methodNotAllowed"),
+    (not_acceptable, 406, "notAcceptable"),
+    (proxy_auth_required, 407, "proxyAuthRequired"),
+    (client_timeout, 408, "clientTimeout"),
+    (conflict, 409, "conflict"),
+    (resource_gone, 410, "resourceGone"),
+    (length_required, 411, "lengthRequired"),
+    (precondition_failed, 412, "preconditionFailed"),
+    (entity_too_large, 413, "entityTooLarge"),
+    (uri_too_long, 414, "uriTooLong"),
+    (unsupported_media_type, 415, "unsupportedMediaType"),
+    (range_not_satisfiable, 416, "rangeNotSatisfiable"),
+    (expectation_failed, 417, "expectationFailed"),
+    (teapot, 418, "teapot"),
+    (bad_data, 422, "badData"),
+    (locked, 423, "locked"),
+    (failed_dependency, 424, "failedDependency"),
+    (too_early, 425, "tooEarly"),
+    (precondition_required, 428, "preconditionRequired"),
+    (too_many_requests, 429, "tooManyRequests"),
+    (illegal, 451, "illegal"),
+    (internal, 500, "internal"),
+    (bad_implementation, 500, "badImplementation"),
+    (not_implemented, 501, "notImplemented"),
+    (bad_gateway, 502, "badGateway"),
+    (server_unavailable, 503, "serverUnavailable"),
+    (gateway_timeout, 504, "gatewayTimeout"),
+}
+
+fn check_status(status: u16) -> Result<(), Error> {
+    if (400..=999).contains(&status) {
+        Ok(())
+    } else {
+        Err(Error::new(Kind::Invalid(format!(
+            "an HTTP error status is a number from 400 to 999, got {status}"
+        ))))
+    }
+}
+
+fn non_empty(message: String) -> Option<String> {
+    (!message.is_empty()).then_some(message)
+}
+
+/// JavaScript's `String(value)` for attribute values.
+fn js_string(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e21 => format!("{f:.0}"),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn escape_attribute(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+impl HttpError {
+    fn with_code(status: u16, message: String) -> HttpError {
+        HttpError {
+            inner: Box::new(Inner {
+                status,
+                message: non_empty(message),
+                data: None,
+                scheme: None,
+                attributes: None,
+                allow: None,
+                cause: None,
+                prepared: None,
+            }),
+        }
+    }
+
+    /// An error with any status from 400 to 999 (Boom's custom codes; codes
+    /// without a name are "Unknown").
+    ///
+    /// # Errors
+    ///
+    /// A status below 400 or above 999.
+    pub fn new(status: u16, message: impl Into<String>) -> Result<HttpError, Error> {
+        check_status(status)?;
+        Ok(HttpError::with_code(status, message.into()))
+    }
+
+    /// Wraps any error as a 500 that keeps it as its cause (Boom's
+    /// `boomify`); the message is the error's text, shown only for non-500
+    /// statuses (see [`with_status`](Self::with_status)).
+    pub fn wrap<E: std::error::Error + Send + Sync + 'static>(error: E) -> HttpError {
+        let mut e = HttpError::with_code(500, error.to_string());
+        e.inner.cause = Some(Arc::new(error));
+        e
+    }
+
+    /// The same error with another status (Boom's `internal(msg, data,
+    /// status)` and `boomify(err, {statusCode})`).
+    ///
+    /// # Errors
+    ///
+    /// A status below 400 or above 999.
+    pub fn with_status(mut self, status: u16) -> Result<HttpError, Error> {
+        check_status(status)?;
+        self.inner.status = status;
+        Ok(self)
+    }
+
+    /// Attaches data for the server's own use: logged, never sent.
+    pub fn data(mut self, data: impl serde::Serialize) -> Self {
+        self.inner.data = Some(serde_json::to_value(data).unwrap_or(Value::Null));
+        self
+    }
+
+    /// Keeps `cause` as the underlying error.
+    pub fn cause_by<E: std::error::Error + Send + Sync + 'static>(mut self, cause: E) -> Self {
+        self.inner.cause = Some(Arc::new(cause));
+        self
+    }
+
+    /// An authentication scheme for WWW-Authenticate (with `unauthorized`).
+    pub fn scheme(mut self, scheme: impl Into<String>) -> Self {
+        self.inner.scheme = Some(Scheme::One(scheme.into()));
+        self
+    }
+
+    /// Several schemes, sent as a list (`Basic, Bearer`); no attributes.
+    pub fn schemes<I, S>(mut self, schemes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.inner.scheme = Some(Scheme::Many(schemes.into_iter().map(Into::into).collect()));
+        self
+    }
+
+    /// Adds an auth-param (`realm="example"`) to the scheme; values are JSON
+    /// values (a null is sent as an empty string).
+    pub fn attribute(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        let pair = (name.into(), value.into());
+        match &mut self.inner.attributes {
+            Some(Attributes::Map(list)) => list.push(pair),
+            _ => self.inner.attributes = Some(Attributes::Map(vec![pair])),
+        }
+        self
+    }
+
+    /// A token68 credential after the scheme instead of auth-params.
+    pub fn token68(mut self, token: impl Into<String>) -> Self {
+        self.inner.attributes = Some(Attributes::Token68(token.into()));
+        self
+    }
+
+    /// The methods for the Allow header (with `method_not_allowed`).
+    pub fn allow<I, S>(mut self, methods: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.inner.allow = Some(methods.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// An error that answers with a response prepared in full (used by
+    /// `abort` and `exit`).
+    pub fn from_response(response: Response) -> HttpError {
+        let mut e = HttpError::with_code(response.status().as_u16().max(400), String::new());
+        e.inner.status = response.status().as_u16();
+        e.inner.prepared = Some(Box::new(response));
+        e
+    }
+
+    /// The status.
+    pub fn status(&self) -> u16 {
+        self.inner.status
+    }
+
+    /// Whether this is a server error (5xx and above).
+    pub fn is_server(&self) -> bool {
+        self.inner.status >= 500
+    }
+
+    /// The real message: the one given, else the status's error name.
+    pub fn message(&self) -> &str {
+        self.inner
+            .message
+            .as_deref()
+            .unwrap_or_else(|| error_name(self.inner.status))
+    }
+
+    /// The data attached with [`data`](Self::data).
+    pub fn data_value(&self) -> Option<&Value> {
+        self.inner.data.as_ref()
+    }
+
+    /// The underlying error, if any.
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.inner.cause.as_deref()
+    }
+
+    /// The prepared response of an `abort` or `exit`, if this is one.
+    pub fn response(&self) -> Option<&Response> {
+        self.inner.prepared.as_deref()
+    }
+
+    /// The JSON payload sent to the client.
+    pub fn payload(&self) -> Value {
+        let mut map = Map::new();
+        map.insert("statusCode".into(), self.inner.status.into());
+        map.insert("error".into(), error_name(self.inner.status).into());
+        let shown = if self.inner.status == 500 {
+            HIDDEN_MESSAGE
+        } else {
+            self.message()
+        };
+        map.insert("message".into(), shown.into());
+        if let Some(Scheme::One(_)) = &self.inner.scheme {
+            let mut attributes = match &self.inner.attributes {
+                Some(Attributes::Token68(t)) => Some(Value::String(t.clone())),
+                Some(Attributes::Map(list)) => Some(Value::Object(
+                    list.iter()
+                        .map(|(k, v)| {
+                            let v = if v.is_null() {
+                                Value::from("")
+                            } else {
+                                v.clone()
+                            };
+                            (k.clone(), v)
+                        })
+                        .collect(),
+                )),
+                None if self.inner.message.is_some() => Some(Value::Object(Map::new())),
+                None => None,
+            };
+            if let (Some(Value::Object(o)), Some(m)) = (&mut attributes, &self.inner.message) {
+                o.insert("error".into(), m.clone().into());
+            }
+            if let Some(a) = attributes {
+                map.insert("attributes".into(), a);
+            }
+        }
+        Value::Object(map)
+    }
+
+    fn www_authenticate(&self) -> Option<String> {
+        match self.inner.scheme.as_ref()? {
+            Scheme::Many(list) => Some(list.join(", ")),
+            Scheme::One(scheme) => {
+                let mut value = scheme.clone();
+                match &self.inner.attributes {
+                    Some(Attributes::Token68(t)) => {
+                        value.push(' ');
+                        value.push_str(&escape_attribute(t));
+                    }
+                    Some(Attributes::Map(list)) => {
+                        let params: Vec<String> = list
+                            .iter()
+                            .map(|(k, v)| format!("{k}=\"{}\"", escape_attribute(&js_string(v))))
+                            .collect();
+                        value.push(' ');
+                        value.push_str(&params.join(", "));
+                    }
+                    None => {}
+                }
+                if let Some(m) = &self.inner.message {
+                    if self.inner.attributes.is_some() {
+                        value.push(',');
+                    }
+                    value.push_str(&format!(" error=\"{}\"", escape_attribute(m)));
+                }
+                Some(value)
+            }
+        }
+    }
+
+    /// The headers sent with the error (WWW-Authenticate, Allow). A value
+    /// that cannot be a header (control characters in an attribute) is left
+    /// out and logged.
+    pub fn headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let mut put = |name: HeaderName, value: String| match HeaderValue::from_str(&value) {
+            Ok(v) => {
+                headers.insert(name, v);
+            }
+            Err(_) => {
+                tracing::warn!(header = %name, %value, "invalid header value in HTTP error; left out")
+            }
+        };
+        if let Some(v) = self.www_authenticate() {
+            put(WWW_AUTHENTICATE, v);
+        }
+        if let Some(allow) = &self.inner.allow {
+            put(ALLOW, allow.join(", "));
+        }
+        headers
+    }
+
+    fn cause_record(&self) -> Cause {
+        Arc::new(CauseRecord {
+            status: self.inner.status,
+            message: self.message().to_owned(),
+            source: self.inner.cause.clone(),
+        })
+    }
+}
+
+/// What `Response::error_cause` holds for an HTTP error.
+#[derive(Debug)]
+struct CauseRecord {
+    status: u16,
+    message: String,
+    source: Option<Cause>,
+}
+
+impl fmt::Display for CauseRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status,
+            error_name(self.status),
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for CauseRecord {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.inner.status,
+            error_name(self.inner.status),
+            self.message()
+        )?;
+        if let Some(cause) = &self.inner.cause {
+            write!(f, " (caused by: {cause})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpError")
+            .field("status", &self.inner.status)
+            .field("message", &self.message())
+            .field("data", &self.inner.data)
+            .field("cause", &self.inner.cause)
+            .field("prepared", &self.inner.prepared.is_some())
+            .finish()
+    }
+}
+
+impl<E: std::error::Error + Send + Sync + 'static> From<E> for HttpError {
+    fn from(error: E) -> Self {
+        HttpError::wrap(error)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(mut self) -> Response {
+        if let Some(res) = self.inner.prepared.take() {
+            return *res;
+        }
+        if self.is_server() {
+            tracing::error!(
+                status = self.inner.status,
+                message = %self.message(),
+                data = ?self.inner.data,
+                cause = ?self.inner.cause.as_ref().map(|c| c.to_string()),
+                "server error"
+            );
+        } else {
+            tracing::debug!(status = self.inner.status, message = %self.message(), "client error");
+        }
+        let mut res = Response::new();
+        if res.set_status(self.inner.status).is_err() {
+            let _ = res.set_status(500);
+        }
+        *res.headers_mut() = self.headers();
+        res.set_body(Body::json(self.payload()));
+        res.set_error_cause(self.cause_record());
+        res
+    }
+}

@@ -1,0 +1,197 @@
+//! Ending a request early: Adonis's `abort` family and Kong's `exit`.
+//!
+//! Each returns `Err(HttpError)` carrying the finished response, so `?` in a
+//! handler that returns `Result<_, HttpError>` ends the request there. Bad
+//! input (an invalid status, a header with CR/LF) is an error too: its
+//! `HttpError` answers 500 and keeps the refused operation as its cause, so
+//! nothing invalid reaches the wire.
+//!
+//! # Examples
+//!
+//! ```
+//! use rejoinder_core::{IntoResponse, Response, NO_HEADERS};
+//!
+//! let mut res = Response::new();
+//! let err = res.abort_if(true, "Not logged in", 401).unwrap_err();
+//! assert_eq!(err.into_response().status().as_u16(), 401);
+//!
+//! let mut res = Response::new();
+//! let err = res.exit(403, serde_json::json!({"message": "forbidden"}), NO_HEADERS).unwrap_err();
+//! let res = err.into_response();
+//! assert_eq!(res.content_type(), Some("application/json"));
+//! ```
+
+use std::convert::Infallible;
+
+use http::header::{HeaderName, CONTENT_LENGTH, CONTENT_TYPE};
+use http::StatusCode;
+use serde_json::Value;
+
+use crate::body::{Body, JsonBody};
+use crate::error::{Error, Kind};
+use crate::header::IntoHeaderValues;
+use crate::http_error::HttpError;
+use crate::response::Source;
+use crate::Response;
+
+/// No headers, for [`Response::exit`] and `Context::error`.
+pub const NO_HEADERS: [(&str, &str); 0] = [];
+
+/// The body of an [`exit`](Response::exit): nothing, a string sent as is,
+/// or a JSON value.
+#[derive(Debug, Clone)]
+pub enum ExitBody {
+    /// No body (Content-Length 0).
+    None,
+    /// Sent as is, without a Content-Type unless one is given.
+    Text(String),
+    /// Sent as JSON, `application/json; charset=utf-8` unless a type is given.
+    Json(Value),
+}
+
+impl From<()> for ExitBody {
+    fn from((): ()) -> Self {
+        ExitBody::None
+    }
+}
+impl From<&str> for ExitBody {
+    fn from(s: &str) -> Self {
+        ExitBody::Text(s.to_owned())
+    }
+}
+impl From<String> for ExitBody {
+    fn from(s: String) -> Self {
+        ExitBody::Text(s)
+    }
+}
+impl From<Value> for ExitBody {
+    fn from(v: Value) -> Self {
+        ExitBody::Json(v)
+    }
+}
+impl<T: Into<ExitBody>> From<Option<T>> for ExitBody {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(ExitBody::None, Into::into)
+    }
+}
+
+fn invalid(message: String) -> HttpError {
+    HttpError::wrap(Error::new(Kind::Invalid(message)))
+}
+
+impl Response {
+    /// Ends the request with `status` (400 when `None`) and `body`, sent
+    /// with [`send`](Self::send)'s rules; headers already set are kept
+    /// (Adonis's `abort`).
+    ///
+    /// # Errors
+    ///
+    /// Always: the `HttpError` carries the finished response. An invalid
+    /// status gives a 500 whose cause says why.
+    pub fn abort(
+        &mut self,
+        body: impl Into<Body>,
+        status: impl Into<Option<u16>>,
+    ) -> Result<Infallible, HttpError> {
+        let code = status.into().unwrap_or(400);
+        let mut res = std::mem::take(self);
+        if let Err(e) = res.set_status(code) {
+            return Err(HttpError::wrap(e));
+        }
+        res.send(body);
+        res.set_source(Source::Error);
+        Err(HttpError::from_response(res))
+    }
+
+    /// [`abort`](Self::abort) when `condition` holds.
+    ///
+    /// # Errors
+    ///
+    /// When `condition` is true.
+    pub fn abort_if(
+        &mut self,
+        condition: bool,
+        body: impl Into<Body>,
+        status: impl Into<Option<u16>>,
+    ) -> Result<(), HttpError> {
+        if condition {
+            self.abort(body, status)?;
+        }
+        Ok(())
+    }
+
+    /// [`abort`](Self::abort) unless `condition` holds.
+    ///
+    /// # Errors
+    ///
+    /// When `condition` is false.
+    pub fn abort_unless(
+        &mut self,
+        condition: bool,
+        body: impl Into<Body>,
+        status: impl Into<Option<u16>>,
+    ) -> Result<(), HttpError> {
+        self.abort_if(!condition, body, status)
+    }
+
+    /// Ends the request with `status`, `body` and `headers` (Kong's
+    /// `kong.response.exit`): a string body is sent as is, a JSON body as
+    /// `application/json; charset=utf-8` unless `headers` gives a type; the
+    /// headers are applied like [`Kong::set_headers`](crate::kong::Kong::set_headers)
+    /// (Transfer-Encoding ignored with a warning), and Content-Length is the
+    /// body's real length. The response's source becomes [`Source::Exit`].
+    ///
+    /// # Errors
+    ///
+    /// Always: the `HttpError` carries the finished response. A status
+    /// outside 100–599, an invalid header, or a Content-Length that is not a
+    /// number gives a 500 whose cause says why.
+    pub fn exit<N, V, I>(
+        &mut self,
+        status: u16,
+        body: impl Into<ExitBody>,
+        headers: I,
+    ) -> Result<Infallible, HttpError>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: IntoHeaderValues,
+    {
+        if !(100..=599).contains(&status) {
+            return Err(invalid(format!(
+                "code must be a number between 100 and 599, got {status}"
+            )));
+        }
+        let fields: Vec<(N, V)> = headers.into_iter().collect();
+        let explicit_type = fields
+            .iter()
+            .any(|(n, _)| is_named(n.as_ref(), &CONTENT_TYPE));
+        let mut res = std::mem::take(self);
+        res.kong().set_headers(fields).map_err(HttpError::wrap)?;
+        if let Some(cl) = res.get("content-length") {
+            if cl.trim().parse::<u64>().is_err() {
+                return Err(invalid(format!(
+                    "invalid Content-Length {cl:?} in exit headers"
+                )));
+            }
+        }
+        res.apply_status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+        res.headers_mut().remove(CONTENT_LENGTH);
+        match body.into() {
+            ExitBody::None => res.set_body_raw(Body::Empty, false),
+            ExitBody::Text(s) => res.set_body_raw(Body::Bytes(s.into()), false),
+            ExitBody::Json(v) => {
+                if !explicit_type {
+                    res.headers_mut().remove(CONTENT_TYPE);
+                }
+                res.set_body_raw(Body::Json(JsonBody::Value(v)), !explicit_type);
+            }
+        }
+        res.set_source(Source::Exit);
+        Err(HttpError::from_response(res))
+    }
+}
+
+fn is_named(name: &str, wanted: &HeaderName) -> bool {
+    name.replace('_', "-").eq_ignore_ascii_case(wanted.as_str())
+}
