@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine;
 use rejoinder::testing::raw::{self, Wire};
 use rejoinder::testing::TestServer;
-use rejoinder::{App, Body, Context, Error};
+use rejoinder::{App, Body, Context, Error, HttpError, IntoResponse};
 use serde_json::{json, Value};
 
 use crate::{etag_format_eq, Outcome, NOT_YET};
@@ -44,6 +44,8 @@ impl Flavour {
             Flavour::Adonis => matches!(
                 op,
                 "send"
+                    | "abort"
+                    | "descriptive"
                     | "type"
                     | "header"
                     | "safe_header"
@@ -124,11 +126,38 @@ fn str_of<'a>(op: &'a Value, key: &str) -> &'a str {
     op[key].as_str().unwrap_or_default()
 }
 
+/// Why a case's operations stopped early.
+enum Stop {
+    /// An operation was refused (Koa would have thrown; its default error
+    /// handler answers a bare 500).
+    Refused(Error),
+    /// The request was ended on purpose (abort): this is the response.
+    Ended(HttpError),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Stop::Refused(e)
+    }
+}
+
 /// Applies one operation; an `Err` is an operation that threw.
-fn apply(ctx: &mut Context, op: &Value, flavour: Flavour) -> Result<Option<Value>, Error> {
+fn apply(ctx: &mut Context, op: &Value, flavour: Flavour) -> Result<Option<Value>, Stop> {
     let res = &mut ctx.res;
     let name = str_of(op, "name");
     match str_of(op, "op") {
+        "abort" => {
+            let status = op["status"].as_u64().map(|s| u16::try_from(s).unwrap_or(0));
+            let body = body_of(&op["body"], flavour);
+            res.abort(body, status).map_err(Stop::Ended)?;
+        }
+        "descriptive" => {
+            let body = match op.get("body") {
+                Some(b) => body_of(b, flavour),
+                None => Body::Empty,
+            };
+            res.send_descriptive(str_of(op, "method"), body)?;
+        }
         "set_body" => {
             res.set_body(body_of(&op["body"], flavour));
         }
@@ -243,9 +272,13 @@ fn app(cases: Arc<HashMap<String, Value>>, observed: Observations, flavour: Flav
                 match apply(&mut ctx, op, flavour) {
                     Ok(Some(v)) => seen.push(json!({"op_index": i, "result": v})),
                     Ok(None) => {}
-                    Err(e) => {
-                        seen.push(json!({"op_index": i, "threw": e.to_string()}));
-                        result = Err(e);
+                    Err(stop) => {
+                        let (what, response) = match stop {
+                            Stop::Refused(e) => (e.to_string(), e.into_response()),
+                            Stop::Ended(e) => (e.to_string(), e.into_response()),
+                        };
+                        seen.push(json!({"op_index": i, "threw": what}));
+                        result = Err(response);
                         break;
                     }
                 }

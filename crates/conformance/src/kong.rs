@@ -2,20 +2,223 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rejoinder::error_page::{self, ErrorFormat, ErrorMessage};
 use rejoinder::http::HeaderValue;
-use rejoinder::Response;
+use rejoinder::{Context, ExitBody, Response};
 use serde_json::{json, Value};
 
 use crate::{expect_eq, outcome, Outcome, NOT_YET};
 
-pub(crate) fn replay(case: &Value) -> Outcome {
-    let input = &case["input"];
-    let output = &case["output"];
-    match input["kind"].as_str() {
-        Some("header_name_normalization") => outcome(normalization(input, output)),
-        Some("get_headers_limit") => outcome(limit(input, output)),
-        Some("set_headers_order") => outcome(order(input, output)),
-        _ => Outcome::Skip(NOT_YET.into()),
+/// Replays every case of kong-response.json; `exit` cases go over the wire.
+pub(crate) async fn replay_file(cases: &[Value]) -> Vec<Outcome> {
+    let exits: Vec<&Value> = cases
+        .iter()
+        .filter(|c| c["input"]["kind"] == "exit")
+        .collect();
+    let mut exit_outcomes = crate::kong_exit::replay(&exits).await.into_iter();
+    cases
+        .iter()
+        .map(|case| {
+            let input = &case["input"];
+            let output = &case["output"];
+            match input["kind"].as_str() {
+                Some("header_name_normalization") => outcome(normalization(input, output)),
+                Some("get_headers_limit") => outcome(limit(input, output)),
+                Some("set_headers_order") => outcome(order(input, output)),
+                Some("error_format") => outcome(error_format(input, output)),
+                Some("error_body") => outcome(error_body(input, output)),
+                Some("error_status_validation") => outcome(status_validation(input, output)),
+                Some("exit") => exit_outcomes
+                    .next()
+                    .unwrap_or_else(|| Outcome::Fail("exit case not replayed".into())),
+                _ => Outcome::Skip(NOT_YET.into()),
+            }
+        })
+        .collect()
+}
+
+fn joined(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        _ => None,
+    }
+}
+
+fn template_name(format: ErrorFormat) -> &'static str {
+    match format {
+        ErrorFormat::Json => "json",
+        ErrorFormat::Html => "html",
+        ErrorFormat::Xml => "xml",
+        ErrorFormat::Plain => "plain",
+        ErrorFormat::Grpc => "grpc",
+    }
+}
+
+fn error_format(input: &Value, output: &Value) -> Result<(), String> {
+    let grpc_request = input["request_http_version"].as_f64() == Some(2.0)
+        && input["request_content_type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(rejoinder::GRPC_TYPE));
+    let explicit = match &input["explicit_content_type"] {
+        Value::Array(items) => items.first().and_then(Value::as_str).map(str::to_owned),
+        v => v.as_str().map(str::to_owned),
+    };
+    let (format, content_type) = match explicit {
+        Some(ct) => (ErrorFormat::for_content_type(&ct), ct),
+        None if grpc_request => (
+            ErrorFormat::Grpc,
+            ErrorFormat::Grpc.content_type().to_owned(),
+        ),
+        None => {
+            let f = error_page::negotiate(joined(&input["accept"]).as_deref());
+            (f, f.content_type().to_owned())
+        }
+    };
+    expect_eq(
+        "template",
+        &output["template"],
+        &json!(template_name(format)),
+    )?;
+    expect_eq(
+        "content_type",
+        &output["content_type"],
+        &json!(content_type),
+    )
+}
+
+fn error_message(v: &Value) -> ErrorMessage {
+    ErrorMessage::from(v.clone())
+}
+
+fn error_body(input: &Value, output: &Value) -> Result<(), String> {
+    let format = match input["format"].as_str() {
+        Some("html") => ErrorFormat::Html,
+        Some("xml") => ErrorFormat::Xml,
+        Some("plain") => ErrorFormat::Plain,
+        Some("grpc") => ErrorFormat::Grpc,
+        _ => ErrorFormat::Json,
+    };
+    let status = input["status"].as_u64().unwrap_or(500) as u16;
+    let rid = input["request_id"].as_str().unwrap_or_default();
+    let body = error_page::render(format, status, &error_message(&input["message"]), rid);
+    expect_eq(
+        "content_type",
+        &output["content_type"],
+        &json!(format.content_type()),
+    )?;
+    expect_eq("body", &output["body"], &json!(body))?;
+    expect_eq(
+        "content_length",
+        &output["content_length"],
+        &json!(body.len()),
+    )
+}
+
+/// A Lua number as it reaches an integer parameter: truncated toward zero,
+/// saturating at the ends. Anything else cannot be passed in Rust.
+pub(crate) fn lua_status(v: &Value) -> Result<u16, String> {
+    match v {
+        Value::Number(n) => Ok(n.as_f64().unwrap_or(0.0) as u16),
+        Value::Object(o) => match o.get("float").and_then(Value::as_str) {
+            Some("inf") => Ok(u16::MAX),
+            Some(_) => Ok(0),
+            None => Err(format!("status {v} is not a number")),
+        },
+        other => Err(format!(
+            "status {other} is not a number: a u16 parameter cannot take it"
+        )),
+    }
+}
+
+/// Kong's headers argument as (name, values); `Err` when a value is not
+/// something a Rust header value can be.
+pub(crate) fn lua_headers(v: &Value) -> Result<Vec<(String, Vec<String>)>, String> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let values = match v {
+                    Value::Array(items) => items
+                        .iter()
+                        .map(|i| match i {
+                            Value::String(s) => Ok(s.clone()),
+                            other => Err(format!("header {k}: {other} in a list is not a string")),
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                    scalar => vec![lua_string(scalar)
+                        .ok_or_else(|| format!("header {k}: {scalar} is not a header value"))?],
+                };
+                Ok((k.clone(), values))
+            })
+            .collect(),
+        other => Err(format!("headers {other} is not a table of headers")),
+    }
+}
+
+fn status_validation(input: &Value, output: &Value) -> Result<(), String> {
+    let status = lua_status(&input["status"])?;
+    let headers = lua_headers(input.get("headers").unwrap_or(&Value::Null))?;
+    let second = input.get("second").cloned().unwrap_or(Value::Null);
+    let accepted: Result<u16, String> = match input["function"].as_str() {
+        Some("set_status") => {
+            let mut res = Response::new();
+            res.kong()
+                .set_status(status)
+                .map(|()| status)
+                .map_err(|e| e.to_string())
+        }
+        Some("exit") => {
+            let body = match second {
+                Value::Null => ExitBody::None,
+                Value::String(s) => ExitBody::Text(s),
+                v @ (Value::Object(_) | Value::Array(_)) => ExitBody::Json(v),
+                other => return Err(format!("body {other} is not a nil, string or table")),
+            };
+            let err = Response::new().exit(status, body, headers).unwrap_err();
+            match err.response() {
+                Some(r) => Ok(r.status().as_u16()),
+                None => Err(err.to_string()),
+            }
+        }
+        Some("error") => {
+            if matches!(second, Value::Bool(_) | Value::Number(_)) {
+                return Err(format!("message {second} is not a nil, string or table"));
+            }
+            let req = rejoinder::http::Request::new(rejoinder::RequestBody::empty());
+            let mut ctx = Context::new(req);
+            let err = ctx
+                .error(status, error_message(&second), headers)
+                .unwrap_err();
+            match err.response() {
+                Some(r) => Ok(r.status().as_u16()),
+                None => Err(err.to_string()),
+            }
+        }
+        other => return Err(format!("unknown function {other:?}")),
+    };
+    match (accepted, output["ok"].as_bool()) {
+        (Ok(s), Some(true)) => expect_eq(
+            "status",
+            &json!(output["status"].as_f64().map(|f| f as u16)),
+            &json!(s),
+        ),
+        (Err(_), Some(false)) => Ok(()),
+        (Ok(s), _) => Err(format!(
+            "expected error {}, got status {s}",
+            output["error"]
+        )),
+        (Err(e), _) => Err(format!(
+            "expected status {}, got error: {e}",
+            output["status"]
+        )),
     }
 }
 
@@ -32,7 +235,7 @@ fn text(v: &HeaderValue) -> String {
 }
 
 /// A Lua scalar as Kong turns it into a header value.
-fn lua_string(v: &Value) -> Option<String> {
+pub(crate) fn lua_string(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

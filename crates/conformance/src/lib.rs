@@ -15,8 +15,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+mod boom;
 mod http_cases;
 mod kong;
+mod kong_exit;
 mod pure;
 
 /// The result of one case.
@@ -91,18 +93,17 @@ pub async fn run_file(path: &Path) -> Result<Vec<(String, Outcome)>, String> {
     let outcomes: Vec<Outcome> = match name.as_str() {
         "koa-response.json" => http_cases::replay(cases, http_cases::Flavour::Koa).await,
         "adonis-response.json" => http_cases::replay(cases, http_cases::Flavour::Adonis).await,
-        "kong-response.json" => cases.iter().map(kong::replay).collect(),
+        "kong-response.json" => kong::replay_file(cases).await,
         "mime-type.json" => cases.iter().map(pure::mime_type).collect(),
         "type-is.json" => cases.iter().map(pure::type_is).collect(),
         "vary.json" => cases.iter().map(pure::vary).collect(),
         "statuses.json" => cases.iter().map(pure::statuses).collect(),
         "etag.json" => cases.iter().map(pure::etag).collect(),
-        "boom-errors.json" | "content-disposition.json" | "fresh.json" | "vapr-formats.json" => {
-            cases
-                .iter()
-                .map(|_| Outcome::Skip(NOT_YET.into()))
-                .collect()
-        }
+        "boom-errors.json" => cases.iter().map(boom::replay).collect(),
+        "content-disposition.json" | "fresh.json" | "vapr-formats.json" => cases
+            .iter()
+            .map(|_| Outcome::Skip(NOT_YET.into()))
+            .collect(),
         _ => cases
             .iter()
             .map(|_| Outcome::Skip("no replayer for this file".into()))

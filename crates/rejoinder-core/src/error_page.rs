@@ -36,6 +36,9 @@ pub enum ErrorFormat {
     Xml,
     /// `text/plain; charset=utf-8`
     Plain,
+    /// `application/grpc`: no body; the status travels in `grpc-status`
+    /// and `grpc-message`.
+    Grpc,
 }
 
 impl ErrorFormat {
@@ -46,6 +49,7 @@ impl ErrorFormat {
             ErrorFormat::Html => "text/html; charset=utf-8",
             ErrorFormat::Xml => "application/xml; charset=utf-8",
             ErrorFormat::Plain => "text/plain; charset=utf-8",
+            ErrorFormat::Grpc => "application/grpc",
         }
     }
 
@@ -63,6 +67,7 @@ impl ErrorFormat {
             "application/json" => ErrorFormat::Json,
             "text/html" | "application/xhtml+xml" => ErrorFormat::Html,
             "application/xml" | "text/xml" => ErrorFormat::Xml,
+            e if e.starts_with("application/grpc") => ErrorFormat::Grpc,
             e if e.ends_with("+json") => ErrorFormat::Json,
             e if e.ends_with("+xml") => ErrorFormat::Xml,
             _ => ErrorFormat::Plain,
@@ -281,6 +286,7 @@ pub fn render(
             escape_markup(request_id)
         ),
         ErrorFormat::Plain => format!("{text}\nrequest_id: {request_id}\n"),
+        ErrorFormat::Grpc => String::new(),
     }
 }
 

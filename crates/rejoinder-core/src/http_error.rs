@@ -502,6 +502,9 @@ impl std::error::Error for CauseRecord {
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.inner.prepared.is_some() {
+            return write!(f, "the request was ended with status {}", self.inner.status);
+        }
         write!(
             f,
             "{} {}: {}",

@@ -53,7 +53,7 @@ pub use error::Error;
 pub use http_error::HttpError;
 pub use into_response::IntoResponse;
 pub use response::{Response, Source};
-pub use short_circuit::{ExitBody, NO_HEADERS};
+pub use short_circuit::{ExitBody, GRPC_TYPE, NO_HEADERS};
 pub use wire::ResBody;
 
 pub use bytes::Bytes;

@@ -12,7 +12,7 @@ use http_body::{Body as HttpBody, Frame, SizeHint};
 use http_body_util::combinators::UnsyncBoxBody;
 use rejoinder_core::error_page::{self, ErrorFormat, ErrorMessage};
 use rejoinder_core::header::{HeaderValues, IntoHeaderValues};
-use rejoinder_core::{BoxError, HttpError, IntoResponse, Response, Source};
+use rejoinder_core::{BoxError, ExitBody, HttpError, IntoResponse, Response, Source};
 
 /// The body of an incoming request.
 pub struct RequestBody {
@@ -168,6 +168,15 @@ impl Request {
         self.header("referer").or_else(|| self.header("referrer"))
     }
 
+    /// Whether this is a gRPC call: a Content-Type starting with
+    /// `application/grpc`, over HTTP/2.
+    pub fn is_grpc(&self) -> bool {
+        self.version() == Version::HTTP_2
+            && self
+                .header("content-type")
+                .is_some_and(|t| t.starts_with(rejoinder_core::GRPC_TYPE))
+    }
+
     /// The request extensions.
     pub fn extensions(&self) -> &http::Extensions {
         &self.head.extensions
@@ -313,6 +322,28 @@ impl Context {
 }
 
 impl Context {
+    /// Ends the request like [`Response::exit`], knowing whether the request
+    /// is a gRPC call (then `grpc-status` and `grpc-message` carry the
+    /// outcome, as Kong does).
+    ///
+    /// # Errors
+    ///
+    /// Always; see [`Response::exit`].
+    pub fn exit<N, V, I>(
+        &mut self,
+        status: u16,
+        body: impl Into<ExitBody>,
+        headers: I,
+    ) -> Result<std::convert::Infallible, HttpError>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: IntoHeaderValues,
+    {
+        let grpc = self.req.is_grpc();
+        self.res.exit_for_request(grpc, status, body, headers)
+    }
+
     /// Ends the request with an error body negotiated by Accept (Kong's
     /// `kong.response.error`): `status` 400–599, the message (the status's
     /// default with `()`), and `headers` applied as in
@@ -366,6 +397,7 @@ impl Context {
             .map(str::to_owned);
         let format = match &explicit {
             Some(ct) => ErrorFormat::for_content_type(ct),
+            None if self.req.is_grpc() => ErrorFormat::Grpc,
             None => {
                 let accept: Vec<&str> = self
                     .req
@@ -377,14 +409,26 @@ impl Context {
                 error_page::negotiate((!accept.is_empty()).then(|| accept.join(",")).as_deref())
             }
         };
-        let body = error_page::render(format, status, &message.into(), self.req.id());
+        let body = match format {
+            ErrorFormat::Grpc => ExitBody::None,
+            _ => ExitBody::Text(error_page::render(
+                format,
+                status,
+                &message.into(),
+                self.req.id(),
+            )),
+        };
         if explicit.is_none() {
             fields.push((
                 "content-type".into(),
                 HeaderValues::One(http::HeaderValue::from_static(format.content_type())),
             ));
         }
-        let err = self.res.exit(status, body, fields).unwrap_err();
+        let grpc = self.req.is_grpc();
+        let err = self
+            .res
+            .exit_for_request(grpc, status, body, fields)
+            .unwrap_err();
         Err(match err.response() {
             Some(_) => {
                 let mut res = err.into_response();

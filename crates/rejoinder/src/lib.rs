@@ -43,6 +43,7 @@ pub use server::{shutdown_signal, Serve};
 
 pub use rejoinder_core::{
     body, error_page, etag, header, http, http_error, kong, mime, status, vary, Body, BoxError,
-    Bytes, Error, ExitBody, HttpError, IntoResponse, Json, ResBody, Response, Source, NO_HEADERS,
+    Bytes, Error, ExitBody, HttpError, IntoResponse, Json, ResBody, Response, Source, GRPC_TYPE,
+    NO_HEADERS,
 };
 pub use request_id::X_REQUEST_ID;

@@ -1,0 +1,272 @@
+//! Replays the `exit` cases of kong-response.json over a loopback socket.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rejoinder::testing::{raw, TestServer};
+use rejoinder::{App, Context, ExitBody, IntoResponse};
+use serde_json::Value;
+
+use crate::kong::{lua_headers, lua_status};
+use crate::Outcome;
+
+/// What the handler needs for one case, prepared before serving.
+struct Plan {
+    /// The request's Content-Type and whether it goes over HTTP/2.
+    request: Option<(String, bool)>,
+    preset: Vec<(String, String)>,
+    status: u16,
+    body: ExitBody,
+    headers: Vec<(String, Vec<String>)>,
+}
+
+fn plan(input: &Value) -> Result<Plan, String> {
+    let request = input["request"]["content_type"].as_str().map(|ct| {
+        (
+            ct.to_owned(),
+            input["request"]["http_version"].as_f64() == Some(2.0),
+        )
+    });
+    let body = &input["body"];
+    let body = match body["kind"].as_str() {
+        Some("string") => ExitBody::Text(body["value"].as_str().unwrap_or_default().to_owned()),
+        Some("json") => ExitBody::Json(body["value"].clone()),
+        _ => ExitBody::None,
+    };
+    let preset = input["preset_headers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or_default().to_owned(),
+                p[1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    Ok(Plan {
+        request,
+        preset,
+        status: lua_status(&input["status"])?,
+        body,
+        headers: lua_headers(&input["headers"])?,
+    })
+}
+
+/// JSON values equal as JSON: numbers compare by value (`1e+300` and
+/// `1e300`, `-0` and `-0.0`), objects regardless of key order.
+fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        (x, y) => x == y,
+    }
+}
+
+pub(crate) async fn replay(cases: &[&Value]) -> Vec<Outcome> {
+    let plans: Vec<Result<Plan, String>> = cases.iter().map(|c| plan(&c["input"])).collect();
+    let mut routes: HashMap<String, Arc<Plan>> = HashMap::new();
+    let mut paths = Vec::new();
+    for (case, p) in cases.iter().zip(plans) {
+        let path = format!("/{}", case["id"].as_str().unwrap_or("?"));
+        match p {
+            Ok(p) => {
+                routes.insert(path.clone(), Arc::new(p));
+                paths.push(Ok(path));
+            }
+            Err(e) => paths.push(Err(e)),
+        }
+    }
+    let routes = Arc::new(routes);
+    let refused: Arc<std::sync::Mutex<HashMap<String, String>>> = Arc::default();
+    let seen = refused.clone();
+    let app = App::new().handler(move |mut ctx: Context| {
+        let routes = routes.clone();
+        let seen = seen.clone();
+        async move {
+            let path = ctx.req.path().to_owned();
+            let Some(plan) = routes.get(&path) else {
+                return ctx.into_response();
+            };
+            for (n, v) in &plan.preset {
+                let _ = ctx.res.append(n.as_str(), v.as_str());
+            }
+            let err = ctx
+                .exit(plan.status, plan.body.clone(), plan.headers.clone())
+                .unwrap_err();
+            if err.response().is_none() {
+                seen.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(path, err.to_string());
+            }
+            err.into_response()
+        }
+    });
+    let server = TestServer::start(app).await;
+    let mut outcomes = Vec::new();
+    for (case, path) in cases.iter().zip(paths) {
+        let path = match path {
+            Ok(p) => p,
+            Err(e) => {
+                outcomes.push(Outcome::Fail(e));
+                continue;
+            }
+        };
+        let request = plan(&case["input"]).ok().and_then(|p| p.request);
+        let wire = match request {
+            Some((ct, true)) => match h2_get(server.addr(), &path, &ct).await {
+                Ok(w) => w,
+                Err(e) => {
+                    outcomes.push(Outcome::Fail(format!("HTTP/2 request failed: {e}")));
+                    continue;
+                }
+            },
+            Some((ct, false)) => {
+                raw::send(server.addr(), "GET", &path, &[("content-type", &ct)]).await
+            }
+            None => raw::send(server.addr(), "GET", &path, &[]).await,
+        };
+        let refusal = refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&path);
+        outcomes.push(match compare(&case["output"], &wire, refusal) {
+            Ok(()) => Outcome::Pass,
+            Err(e) => Outcome::Fail(e),
+        });
+    }
+    let _ = server.shutdown().await;
+    outcomes
+}
+
+/// A GET over HTTP/2 (prior knowledge) with a Content-Type, read into the
+/// same shape as a raw HTTP/1.1 response.
+async fn h2_get(
+    addr: std::net::SocketAddr,
+    path: &str,
+    content_type: &str,
+) -> Result<raw::Wire, String> {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, conn) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let req = rejoinder::http::Request::get(format!("http://{addr}{path}"))
+        .header("content-type", content_type)
+        .body(Empty::<bytes::Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = res.status().as_u16();
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_owned(),
+                v.as_bytes().iter().map(|&b| b as char).collect(),
+            )
+        })
+        .collect();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes()
+        .to_vec();
+    Ok(raw::Wire {
+        status,
+        reason: String::new(),
+        headers,
+        body,
+        trailers: Vec::new(),
+        raw: Vec::new(),
+    })
+}
+
+fn compare(out: &Value, wire: &raw::Wire, refusal: Option<String>) -> Result<(), String> {
+    if let Some(err) = out.get("error") {
+        return match refusal {
+            Some(_) => Ok(()),
+            None => Err(format!(
+                "expected refusal {err}, got status {}",
+                wire.status
+            )),
+        };
+    }
+    if let Some(r) = refusal {
+        return Err(format!(
+            "expected status {}, got refusal: {r}",
+            out["status"]
+        ));
+    }
+    let mut problems = Vec::new();
+    if out["status"].as_u64() != Some(u64::from(wire.status)) {
+        problems.push(format!(
+            "status: expected {}, got {}",
+            out["status"], wire.status
+        ));
+    }
+    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for pair in out["headers"].as_array().into_iter().flatten() {
+        expected
+            .entry(pair[0].as_str().unwrap_or_default().to_owned())
+            .or_default()
+            .push(pair[1].as_str().unwrap_or_default().to_owned());
+    }
+    let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (n, v) in &wire.headers {
+        if !matches!(n.as_str(), "date" | "connection" | "x-request-id") {
+            actual.entry(n.clone()).or_default().push(v.clone());
+        }
+    }
+    let dependent = out["iteration_order_dependent"].as_bool().unwrap_or(false);
+    if expected.keys().ne(actual.keys()) {
+        problems.push(format!(
+            "header names: expected {:?}, got {:?}",
+            expected.keys(),
+            actual.keys()
+        ));
+    }
+    for (name, want) in &expected {
+        let Some(got) = actual.get(name) else {
+            continue;
+        };
+        if got != want && !(dependent && got.len() == want.len()) {
+            problems.push(format!("{name}: expected {want:?}, got {got:?}"));
+        }
+    }
+    let want = out["body"].as_str().unwrap_or_default();
+    let got = String::from_utf8_lossy(&wire.body);
+    let same_body = if out["body_is_json"].as_bool() == Some(true) {
+        match (
+            serde_json::from_str::<Value>(want),
+            serde_json::from_str::<Value>(&got),
+        ) {
+            (Ok(a), Ok(b)) => json_eq(&a, &b),
+            _ => false,
+        }
+    } else {
+        want == got
+    };
+    if !same_body {
+        problems.push(format!("body: expected {want:?}, got {got:?}"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
+}
