@@ -5,7 +5,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use rejoinder::{App, Body, Context, Error, Json};
+use rejoinder::{App, Body, Context, HttpError, Json, NO_HEADERS};
 
 const ROUTES: &[(&str, &str)] = &[
     (
@@ -86,7 +86,7 @@ fn index() -> String {
     html
 }
 
-async fn handle(mut ctx: Context) -> Result<Context, Error> {
+async fn handle(mut ctx: Context) -> Result<Context, HttpError> {
     let path = ctx.req.path().to_owned();
     let res = &mut ctx.res;
     match path.as_str() {
@@ -191,6 +191,53 @@ async fn handle(mut ctx: Context) -> Result<Context, Error> {
             res.vary(&["Accept"])?;
         }
         "/panic" => panic!("the showcase panics on purpose"),
+        "/boom/unauthorized" => {
+            return Err(HttpError::unauthorized("token expired")
+                .scheme("Bearer")
+                .attribute("realm", "showcase"));
+        }
+        "/boom/method" => {
+            return Err(HttpError::method_not_allowed("").allow(["GET", "HEAD"]));
+        }
+        "/boom/internal" => {
+            return Err(HttpError::internal("database password rejected")
+                .data(serde_json::json!({"host": "db.internal"})));
+        }
+        "/boom/io" => {
+            std::fs::read("/definitely/not/here")?;
+        }
+        "/abort" => {
+            let has_token = query(&ctx, "token").is_some_and(|t| !t.is_empty());
+            ctx.res
+                .abort_unless(has_token, "a token is required", 401)?;
+            ctx.res.set_body("welcome");
+        }
+        "/exit" => {
+            ctx.exit(
+                403,
+                serde_json::json!({"message": "blocked by policy"}),
+                [("X-Policy", "showcase"), ("Cache-Control", "no-store")],
+            )?;
+        }
+        "/kong-error" => {
+            ctx.error(404, (), NO_HEADERS)?;
+        }
+        "/created" => {
+            res.created(Json(serde_json::json!({"id": 42})));
+        }
+        "/status-name" => {
+            let name = query(&ctx, "name")
+                .unwrap_or("Not Found")
+                .replace("%20", " ");
+            match ctx.res.set_status(name.as_str()) {
+                Ok(res) => {
+                    res.set_body(format!("{name:?} is status {}", res.status()));
+                }
+                Err(e) => {
+                    ctx.res.bad_request(format!("{e}\n"));
+                }
+            }
+        }
         _ => {}
     }
     Ok(ctx)

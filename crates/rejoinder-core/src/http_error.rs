@@ -545,13 +545,13 @@ impl IntoResponse for HttpError {
         if self.is_server() {
             tracing::error!(
                 status = self.inner.status,
-                message = %self.message(),
+                error_message = %self.message(),
                 data = ?self.inner.data,
                 cause = ?self.inner.cause.as_ref().map(|c| c.to_string()),
                 "server error"
             );
         } else {
-            tracing::debug!(status = self.inner.status, message = %self.message(), "client error");
+            tracing::debug!(status = self.inner.status, error_message = %self.message(), "client error");
         }
         let mut res = Response::new();
         if res.set_status(self.inner.status).is_err() {
