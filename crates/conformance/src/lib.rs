@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 mod boom;
+mod disposition;
+mod fresh;
 mod http_cases;
 mod kong;
 mod kong_exit;

@@ -33,10 +33,12 @@
 //! ```
 
 pub mod body;
+pub mod content_disposition;
 mod descriptive;
 mod error;
 pub mod error_page;
 pub mod etag;
+pub mod fresh;
 pub mod header;
 pub mod http_error;
 mod into_response;

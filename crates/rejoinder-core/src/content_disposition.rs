@@ -1,0 +1,2 @@
+//! Content-Disposition headers, as the `content-disposition` package builds
+//! them. (Being written.)

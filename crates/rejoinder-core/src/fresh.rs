@@ -1,0 +1,2 @@
+//! Conditional-request freshness, as the `fresh` package decides it.
+//! (Being written.)
