@@ -102,7 +102,9 @@ pub async fn run_file(path: &Path) -> Result<Vec<(String, Outcome)>, String> {
         "statuses.json" => cases.iter().map(pure::statuses).collect(),
         "etag.json" => cases.iter().map(pure::etag).collect(),
         "boom-errors.json" => cases.iter().map(boom::replay).collect(),
-        "content-disposition.json" | "fresh.json" | "vapr-formats.json" => cases
+        "content-disposition.json" => cases.iter().map(disposition::replay).collect(),
+        "fresh.json" => cases.iter().map(fresh::replay).collect(),
+        "vapr-formats.json" => cases
             .iter()
             .map(|_| Outcome::Skip(NOT_YET.into()))
             .collect(),
