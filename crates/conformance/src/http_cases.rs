@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine;
 use rejoinder::testing::raw::{self, Wire};
 use rejoinder::testing::TestServer;
-use rejoinder::{App, Body, Context, Error, HttpError, IntoResponse};
+use rejoinder::{App, Body, Context, Error, HttpError, IntoResponse, RedirectError};
 use serde_json::{json, Value};
 
 use crate::{etag_format_eq, Outcome, NOT_YET};
@@ -40,6 +40,8 @@ impl Flavour {
                     | "set_last_modified"
                     | "observe"
                     | "observe_is"
+                    | "redirect"
+                    | "back"
             ),
             Flavour::Adonis => matches!(
                 op,
@@ -53,6 +55,9 @@ impl Flavour {
                     | "remove_header"
                     | "status"
                     | "safe_status"
+                    | "redirect_back"
+                    | "redirect_to_path"
+                    | "redirect"
             ),
         }
     }
@@ -135,6 +140,15 @@ enum Stop {
     Ended(HttpError),
 }
 
+impl From<RedirectError> for Stop {
+    fn from(e: RedirectError) -> Self {
+        match e {
+            RedirectError::Response(e) => Stop::Refused(e),
+            other => Stop::Ended(HttpError::wrap(other)),
+        }
+    }
+}
+
 impl From<Error> for Stop {
     fn from(e: Error) -> Self {
         Stop::Refused(e)
@@ -143,9 +157,47 @@ impl From<Error> for Stop {
 
 /// Applies one operation; an `Err` is an operation that threw.
 fn apply(ctx: &mut Context, op: &Value, flavour: Flavour) -> Result<Option<Value>, Stop> {
-    let res = &mut ctx.res;
     let name = str_of(op, "name");
+    match (str_of(op, "op"), flavour) {
+        ("redirect", Flavour::Koa) => {
+            ctx.redirect(str_of(op, "url"))?;
+        }
+        ("back", _) => {
+            ctx.back(op["alt"].as_str())?;
+        }
+        ("redirect", Flavour::Adonis) => {
+            ctx.redirect_to().to_path(str_of(op, "path"))?;
+        }
+        ("redirect_back", _) => {
+            let mut r = ctx.redirect_to();
+            if op["with_qs"].as_bool() == Some(true) {
+                r = r.with_qs();
+            }
+            r.back()?;
+        }
+        ("redirect_to_path", _) => {
+            let mut r = ctx.redirect_to();
+            if let Some(code) = op["status"].as_u64() {
+                r = r.status(u16::try_from(code).unwrap_or(0));
+            }
+            match &op["with_qs"] {
+                Value::Bool(true) => r = r.with_qs(),
+                v @ Value::Object(_) => r = r.with_qs_from(v),
+                _ => {}
+            }
+            if let v @ Value::Object(_) = &op["with_qs_extra"] {
+                r = r.with_qs_from(v);
+            }
+            if op["clear_qs"].as_bool() == Some(true) {
+                r = r.clear_qs();
+            }
+            r.to_path(str_of(op, "path"))?;
+        }
+        _ => {}
+    }
+    let res = &mut ctx.res;
     match str_of(op, "op") {
+        "redirect" | "back" | "redirect_back" | "redirect_to_path" => {}
         "abort" => {
             let status = op["status"].as_u64().map(|s| u16::try_from(s).unwrap_or(0));
             let body = body_of(&op["body"], flavour);

@@ -47,6 +47,7 @@ pub mod mime;
 pub mod response;
 mod short_circuit;
 pub mod status;
+pub mod uri;
 pub mod vary;
 pub mod wire;
 

@@ -16,7 +16,7 @@ use rejoinder_core::{BoxError, IntoResponse, ResBody, Response};
 
 use crate::context::{Context, RequestBody};
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 /// An async function from [`Context`] to a response.
 ///
@@ -70,6 +70,26 @@ pub(crate) struct Config {
 pub struct App {
     handler: Arc<dyn Handler>,
     config: Config,
+    shared: Arc<Shared>,
+}
+
+/// What every request's context may consult: named routes and redirect
+/// and JSONP settings.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) routes: crate::router::RouteNames,
+    pub(crate) trusted_origins: Vec<String>,
+    pub(crate) jsonp_callback: String,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            routes: crate::router::RouteNames::default(),
+            trusted_origins: Vec::new(),
+            jsonp_callback: "callback".into(),
+        }
+    }
 }
 
 impl std::fmt::Debug for App {
@@ -99,7 +119,46 @@ impl App {
                 header_read_timeout: Duration::from_secs(30),
                 shutdown_timeout: Duration::from_secs(30),
             },
+            shared: Arc::new(Shared::default()),
         }
+    }
+
+    fn shared_mut(&mut self) -> &mut Shared {
+        if Arc::get_mut(&mut self.shared).is_none() {
+            let copy = Shared {
+                routes: self.shared.routes.clone(),
+                trusted_origins: self.shared.trusted_origins.clone(),
+                jsonp_callback: self.shared.jsonp_callback.clone(),
+            };
+            self.shared = Arc::new(copy);
+        }
+        Arc::get_mut(&mut self.shared).expect("freshly copied")
+    }
+
+    /// Serves requests through `router` (see [`Router`](crate::Router)); its
+    /// named routes become available to [`Context::url_for`].
+    pub fn router(mut self, mut router: crate::Router) -> Self {
+        self.shared_mut().routes = router.take_names();
+        self.handler = Arc::new(router);
+        self
+    }
+
+    /// Origins (`https://sso.example`) besides the request's own host that
+    /// [`Context::back`] may redirect to.
+    pub fn trusted_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.shared_mut().trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The query parameter that names a JSONP callback (default
+    /// `callback`).
+    pub fn jsonp_callback(mut self, param: impl Into<String>) -> Self {
+        self.shared_mut().jsonp_callback = param.into();
+        self
     }
 
     /// Sets the handler every request goes to.
@@ -133,7 +192,7 @@ impl App {
     pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
         let method = req.method().clone();
         let version = req.version();
-        let ctx = Context::new(req);
+        let ctx = Context::with_shared(req, self.shared.clone());
         let request_id = ctx.req.id_value().clone();
         let fut = self.handler.call(ctx);
         let mut res = match AssertUnwindSafe(fut).catch_unwind().await {

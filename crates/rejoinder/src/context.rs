@@ -2,8 +2,10 @@
 //! and typed per-request state.
 
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
 
+use crate::app::Shared;
 use bytes::Bytes;
 use http::header::{self, HeaderMap};
 use http::request::Parts;
@@ -292,17 +294,57 @@ pub struct Context {
     /// The response being built.
     pub res: Response,
     state: http::Extensions,
+    params: Vec<(String, String)>,
+    shared: Arc<Shared>,
 }
 
 impl Context {
-    /// A context for a request, with a fresh response.
+    /// A context for a request, with a fresh response, outside any app (no
+    /// named routes).
     pub fn new(req: http::Request<RequestBody>) -> Self {
+        Context::with_shared(req, Arc::new(Shared::default()))
+    }
+
+    pub(crate) fn with_shared(req: http::Request<RequestBody>, shared: Arc<Shared>) -> Self {
         let (head, body) = req.into_parts();
         Context {
             req: Request::new(head, body),
             res: Response::new(),
             state: http::Extensions::new(),
+            params: Vec::new(),
+            shared,
         }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    pub(crate) fn set_params(&mut self, params: Vec<(String, String)>) {
+        self.params = params;
+    }
+
+    /// A path parameter captured by the router (`{id}` in `/users/{id}`),
+    /// percent-decoded.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The URL of a named route with `params` filled in, percent-encoded.
+    ///
+    /// # Errors
+    ///
+    /// An unknown route name (the error lists the known ones) or a missing
+    /// parameter.
+    pub fn url_for(
+        &self,
+        name: &str,
+        params: &[(&str, &str)],
+    ) -> Result<String, crate::router::UrlError> {
+        self.shared.routes.url_for(name, params)
     }
 
     /// Typed per-request state of type `T`, if inserted.

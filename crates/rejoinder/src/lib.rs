@@ -33,12 +33,16 @@
 
 mod app;
 mod context;
+pub mod redirect;
 mod request_id;
+pub mod router;
 mod server;
 pub mod testing;
 
 pub use app::{App, Handler};
 pub use context::{Context, Request, RequestBody};
+pub use redirect::{Redirect, RedirectError};
+pub use router::{Router, UrlError};
 pub use server::{shutdown_signal, Serve};
 
 pub use rejoinder_core::{

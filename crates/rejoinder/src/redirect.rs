@@ -1,0 +1,283 @@
+//! Redirects: Koa's `redirect` and `back`, and Adonis's redirect builder.
+//!
+//! Koa's [`Context::redirect`] normalizes absolute http(s) URLs (WHATWG
+//! parsing, so `http://a.test\@evil` becomes `http://a.test/@evil`), encodes
+//! the Location as `encodeurl` does (CR/LF and other unsafe bytes are
+//! percent-encoded, never sent raw), keeps a redirect status that was set
+//! (302 otherwise), and answers "Redirecting to …." as HTML-escaped text for
+//! clients that accept HTML, plain text otherwise — with no link to click.
+//!
+//! [`Context::back`] follows the Referer only when it resolves to the
+//! request's own host (Koa's rule since its open-redirect fix), or to an
+//! origin the app trusts ([`App::trusted_origins`](crate::App::trusted_origins));
+//! otherwise it goes to `alt`, else `/`.
+//!
+//! [`Context::redirect_to`] is Adonis's builder: `.back()` keeps only the
+//! Referer's path, `.to_path()`, `.to_route()`, `.status()`, and query
+//! strings with `.with_qs()` (forward the current one), `.with_qs_from()`
+//! (merge values, nested objects as `filters[name]=virk`) and `.clear_qs()`.
+//!
+//! # Examples
+//!
+//! ```
+//! use rejoinder::{Context, HttpError};
+//!
+//! async fn login_first(mut ctx: Context) -> Result<Context, HttpError> {
+//!     if ctx.req.header("cookie").is_none() {
+//!         ctx.redirect("/login")?;
+//!     }
+//!     Ok(ctx)
+//! }
+//!
+//! async fn list(mut ctx: Context) -> Result<Context, HttpError> {
+//!     ctx.redirect_to()
+//!         .with_qs_from(serde_json::json!({"page": 1, "filters": {"name": "virk"}}))
+//!         .to_path("/users")?;
+//!     Ok(ctx)
+//! }
+//! ```
+
+use rejoinder_core::uri::{self, encode_url, escape_html};
+use rejoinder_core::{status, Error, Response};
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::router::UrlError;
+
+/// Why a redirect could not be made.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum RedirectError {
+    /// An absolute URL that does not parse.
+    InvalidUrl(String),
+    /// A named route could not be built.
+    Route(UrlError),
+    /// The response refused a value (a status outside 100–999).
+    Response(Error),
+}
+
+impl std::fmt::Display for RedirectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RedirectError::InvalidUrl(u) => write!(f, "cannot redirect to {u:?}: not a valid URL"),
+            RedirectError::Route(e) => e.fmt(f),
+            RedirectError::Response(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RedirectError {}
+
+impl From<Error> for RedirectError {
+    fn from(e: Error) -> Self {
+        RedirectError::Response(e)
+    }
+}
+
+fn set_location(res: &mut Response, url: &str) -> Result<(), RedirectError> {
+    res.set_location(&encode_url(url))?;
+    Ok(())
+}
+
+impl Context {
+    /// `http://host/path…` of this request (Koa's `ctx.href`).
+    pub fn href(&self) -> String {
+        let scheme = self.req.uri().scheme_str().unwrap_or("http");
+        let host = self.req.host().unwrap_or("localhost");
+        let path = self.req.uri().path_and_query().map_or("/", |p| p.as_str());
+        format!("{scheme}://{host}{path}")
+    }
+
+    /// Redirects to `url` as Koa does. See the [module docs](crate::redirect).
+    ///
+    /// # Errors
+    ///
+    /// An absolute http(s) URL that does not parse.
+    pub fn redirect(&mut self, url: &str) -> Result<&mut Response, RedirectError> {
+        let normalized = if url.len() >= 7
+            && (url[..7].eq_ignore_ascii_case("http://")
+                || url
+                    .get(..8)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("https://")))
+        {
+            url::Url::parse(url)
+                .map_err(|_| RedirectError::InvalidUrl(url.to_owned()))?
+                .to_string()
+        } else {
+            url.to_owned()
+        };
+        let html = self.req.accepts(&["html"]).is_some();
+        let res = &mut self.res;
+        set_location(res, &normalized)?;
+        if !status::is_redirect(res.status().as_u16()) {
+            res.set_status(302)?;
+        }
+        if html {
+            res.set_type("text/html; charset=utf-8")?;
+            res.set_body(format!("Redirecting to {}.", escape_html(&normalized)));
+        } else {
+            res.set_type("text/plain; charset=utf-8")?;
+            res.set_body(format!("Redirecting to {normalized}."));
+        }
+        Ok(res)
+    }
+
+    /// Whether `referrer` may be followed: it resolves to this request's
+    /// host, or to a trusted origin.
+    fn referrer_allowed(&self, referrer: &str) -> bool {
+        let Ok(base) = url::Url::parse(&self.href()) else {
+            return false;
+        };
+        let Ok(target) = base.join(referrer) else {
+            return false;
+        };
+        if !matches!(target.scheme(), "http" | "https") {
+            return false;
+        }
+        let host = match (target.host_str(), target.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            (None, _) => return false,
+        };
+        if self.req.host() == Some(host.as_str()) {
+            return true;
+        }
+        let origin = target.origin().ascii_serialization();
+        self.shared()
+            .trusted_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(&origin))
+    }
+
+    /// Redirects to the Referer when it is on this host (or a trusted
+    /// origin), else to `alt`, else to `/` (Koa's `ctx.back`).
+    ///
+    /// # Errors
+    ///
+    /// As [`redirect`](Self::redirect).
+    pub fn back(&mut self, alt: Option<&str>) -> Result<&mut Response, RedirectError> {
+        let target = match self.req.referer() {
+            Some(r) if self.referrer_allowed(r) => r.to_owned(),
+            _ => alt.unwrap_or("/").to_owned(),
+        };
+        self.redirect(&target)
+    }
+
+    /// Adonis's redirect builder. See the [module docs](crate::redirect).
+    pub fn redirect_to(&mut self) -> Redirect<'_> {
+        Redirect {
+            ctx: self,
+            status: 302,
+            forward_qs: false,
+            qs: Value::Object(serde_json::Map::new()),
+        }
+    }
+}
+
+/// Adonis's redirect builder, from [`Context::redirect_to`].
+#[must_use = "a redirect does nothing until back(), to_path() or to_route() is called"]
+#[derive(Debug)]
+pub struct Redirect<'a> {
+    ctx: &'a mut Context,
+    status: u16,
+    forward_qs: bool,
+    qs: Value,
+}
+
+impl Redirect<'_> {
+    /// The redirect status (302 by default).
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Forwards the current query string (with [`back`](Self::back), the
+    /// Referer's).
+    pub fn with_qs(mut self) -> Self {
+        self.forward_qs = true;
+        self
+    }
+
+    /// Adds query values (an object; nested objects and lists are written as
+    /// `a[b]=c` and `a[0]=x`), merged with earlier ones.
+    pub fn with_qs_from(mut self, values: impl serde::Serialize) -> Self {
+        if let Ok(v) = serde_json::to_value(values) {
+            uri::qs_merge(&mut self.qs, &v);
+        }
+        self
+    }
+
+    /// Drops every query value and stops forwarding.
+    pub fn clear_qs(mut self) -> Self {
+        self.forward_qs = false;
+        self.qs = Value::Object(serde_json::Map::new());
+        self
+    }
+
+    /// Redirects to the Referer's path (any host: only its path is kept),
+    /// or to `/` without one.
+    ///
+    /// # Errors
+    ///
+    /// An invalid status.
+    pub fn back(self) -> Result<(), RedirectError> {
+        let referrer = self.ctx.req.referer().unwrap_or("/").to_owned();
+        let parsed = url::Url::parse("http://localhost/")
+            .and_then(|base| base.join(&referrer))
+            .ok();
+        let path = parsed
+            .as_ref()
+            .map_or("/".to_owned(), |u| u.path().to_owned());
+        let query = parsed
+            .as_ref()
+            .and_then(|u| u.query())
+            .unwrap_or("")
+            .to_owned();
+        self.send(&path, &query)
+    }
+
+    /// Redirects to `path`.
+    ///
+    /// # Errors
+    ///
+    /// An invalid status.
+    pub fn to_path(self, path: &str) -> Result<(), RedirectError> {
+        let query = self.ctx.req.query().unwrap_or("").to_owned();
+        self.send(path, &query)
+    }
+
+    /// Redirects to a named route.
+    ///
+    /// # Errors
+    ///
+    /// An unknown route, a missing parameter, or an invalid status.
+    pub fn to_route(self, name: &str, params: &[(&str, &str)]) -> Result<(), RedirectError> {
+        let path = self
+            .ctx
+            .url_for(name, params)
+            .map_err(RedirectError::Route)?;
+        let query = self.ctx.req.query().unwrap_or("").to_owned();
+        self.send(&path, &query)
+    }
+
+    fn send(self, path: &str, forwarded: &str) -> Result<(), RedirectError> {
+        let mut query = if self.forward_qs {
+            uri::qs_parse(forwarded)
+        } else {
+            Value::Object(serde_json::Map::new())
+        };
+        uri::qs_merge(&mut query, &self.qs);
+        let qs = uri::qs_stringify(&query);
+        let url = if qs.is_empty() {
+            path.to_owned()
+        } else {
+            format!("{path}?{qs}")
+        };
+        let res = &mut self.ctx.res;
+        set_location(res, &url)?;
+        res.set_status(self.status)?;
+        res.set_type("text/plain; charset=utf-8")?;
+        res.send(format!("Redirecting to {url}"));
+        Ok(())
+    }
+}
