@@ -1,9 +1,42 @@
-//! Replays fresh vectors. (Being written.)
+//! Replays fresh vectors through `rejoinder_core::fresh::is_fresh`.
 
-use serde_json::Value;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use rejoinder_core::fresh::is_fresh;
+use serde_json::{json, Value};
 
-use crate::{Outcome, NOT_YET};
+use crate::{expect_eq, outcome, Outcome};
 
-pub(crate) fn replay(_case: &Value) -> Outcome {
-    Outcome::Skip(NOT_YET.into())
+pub(crate) fn replay(case: &Value) -> Outcome {
+    let mut skipped = Vec::new();
+    let request = header_map(&case["input"]["request_headers"], &mut skipped);
+    let response = header_map(&case["input"]["response_headers"], &mut skipped);
+    let actual = json!(is_fresh(&request, &response));
+    outcome(
+        expect_eq("fresh", &case["output"]["fresh"], &actual).map_err(|e| {
+            if skipped.is_empty() {
+                e
+            } else {
+                format!("{e} (headers left out as invalid: {})", skipped.join(", "))
+            }
+        }),
+    )
+}
+
+/// Builds a map from a `{lowercase-name: value}` object; a pair that is not
+/// a valid header is left out and named in `skipped`.
+fn header_map(obj: &Value, skipped: &mut Vec<String>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in obj.as_object().into_iter().flatten() {
+        let pair = (
+            HeaderName::from_bytes(name.as_bytes()),
+            value.as_str().map(HeaderValue::from_str),
+        );
+        match pair {
+            (Ok(n), Some(Ok(v))) => {
+                map.append(n, v);
+            }
+            _ => skipped.push(format!("{name}: {value}")),
+        }
+    }
+    map
 }

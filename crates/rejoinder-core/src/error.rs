@@ -33,6 +33,7 @@ pub(crate) enum Kind {
     HeaderValue { name: String, value: String },
     UnknownType(String),
     Vary(&'static str),
+    Disposition(&'static str),
     Limit(usize),
     Message(String),
     Forbidden(&'static str),
@@ -67,6 +68,12 @@ impl Error {
     /// A Vary field that is empty or not a header name.
     pub fn is_invalid_vary(&self) -> bool {
         matches!(self.kind, Kind::Vary(_))
+    }
+
+    /// A Content-Disposition type that is not a token, or a filename
+    /// fallback outside ISO-8859-1.
+    pub fn is_invalid_disposition(&self) -> bool {
+        matches!(self.kind, Kind::Disposition(_))
     }
 
     /// A header listing limit outside 1..=1000.
@@ -117,6 +124,7 @@ impl fmt::Display for Error {
                  file extension such as \"html\", \".png\" or \"json\""
             ),
             Kind::Vary(why) => write!(f, "invalid Vary field: {why}"),
+            Kind::Disposition(why) => write!(f, "invalid Content-Disposition: {why}"),
             Kind::Limit(max) => write!(
                 f,
                 "invalid header limit {max}: max_headers must be >= 1 and <= 1000"
