@@ -197,6 +197,8 @@ pub enum Body {
     /// A stream of chunks, `application/octet-stream` unless a type is set;
     /// its length is unknown, so it is sent chunked (HTTP/1.1) or as frames.
     Stream(BodyStream),
+    /// A file (or a range of it) streamed from disk with a known length.
+    File(crate::file::FileBody),
 }
 
 fn looks_like_html(s: &str) -> bool {
@@ -235,6 +237,7 @@ impl Body {
     pub fn len(&self) -> Option<usize> {
         match self {
             Body::Empty | Body::Stream(_) => None,
+            Body::File(f) => usize::try_from(f.len()).ok(),
             Body::Text(t) | Body::Html(t) => Some(t.len()),
             Body::Bytes(b) => Some(b.len()),
             Body::Json(j) => j.serialized_len(),
@@ -280,7 +283,7 @@ impl Body {
             Body::Empty => None,
             Body::Text(_) => Some("text/plain; charset=utf-8"),
             Body::Html(_) => Some("text/html; charset=utf-8"),
-            Body::Bytes(_) | Body::Stream(_) => Some("application/octet-stream"),
+            Body::Bytes(_) | Body::Stream(_) | Body::File(_) => Some("application/octet-stream"),
             Body::Json(_) => Some("application/json; charset=utf-8"),
         }
     }
@@ -295,6 +298,7 @@ impl fmt::Debug for Body {
             Body::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
             Body::Json(j) => f.debug_tuple("Json").field(j).finish(),
             Body::Stream(_) => f.write_str("Stream(..)"),
+            Body::File(file) => f.debug_tuple("File").field(file).finish(),
         }
     }
 }

@@ -33,11 +33,13 @@
 //! ```
 
 pub mod body;
+pub mod conditional;
 pub mod content_disposition;
 mod descriptive;
 mod error;
 pub mod error_page;
 pub mod etag;
+pub mod file;
 pub mod fresh;
 pub mod header;
 pub mod http_error;

@@ -610,6 +610,7 @@ impl Response {
                 .into_bytes()
                 .ok()
                 .map(|b| crate::etag::etag(&b, false)),
+            Body::File(f) => Some(f.weak_etag()),
             Body::Empty | Body::Stream(_) => None,
         };
         if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(&t).ok()) {
@@ -866,6 +867,11 @@ impl Response {
                 }
             },
             Body::Stream(s) => return ResBody::stream(s),
+            Body::File(f) => {
+                self.headers.remove(header::CONTENT_LENGTH);
+                let len = f.len();
+                return ResBody::sized(Box::pin(f.into_stream()), len);
+            }
         };
         // The connection writes the exact Content-Length of a full body.
         self.headers.remove(header::CONTENT_LENGTH);

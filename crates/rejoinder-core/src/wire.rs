@@ -20,6 +20,7 @@ pub struct ResBody {
 enum Kind {
     Full(Option<Bytes>),
     Stream(BodyStream),
+    Sized(BodyStream, u64),
 }
 
 impl ResBody {
@@ -43,6 +44,13 @@ impl ResBody {
             kind: Kind::Stream(stream),
         }
     }
+
+    /// A stream of exactly `len` bytes (sent with a Content-Length).
+    pub fn sized(stream: BodyStream, len: u64) -> Self {
+        ResBody {
+            kind: Kind::Sized(stream, len),
+        }
+    }
 }
 
 impl std::fmt::Debug for ResBody {
@@ -50,6 +58,7 @@ impl std::fmt::Debug for ResBody {
         match &self.kind {
             Kind::Full(b) => f.debug_tuple("Full").field(b).finish(),
             Kind::Stream(_) => f.write_str("Stream(..)"),
+            Kind::Sized(_, len) => write!(f, "Sized({len})"),
         }
     }
 }
@@ -68,17 +77,25 @@ impl http_body::Body for ResBody {
                 .as_mut()
                 .poll_next(cx)
                 .map(|o| o.map(|r| r.map(Frame::data))),
+            Kind::Sized(s, remaining) => {
+                let polled = s.as_mut().poll_next(cx);
+                if let Poll::Ready(Some(Ok(b))) = &polled {
+                    *remaining = remaining.saturating_sub(b.len() as u64);
+                }
+                polled.map(|o| o.map(|r| r.map(Frame::data)))
+            }
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.kind, Kind::Full(None))
+        matches!(self.kind, Kind::Full(None) | Kind::Sized(_, 0))
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.kind {
             Kind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Stream(_) => SizeHint::default(),
+            Kind::Sized(_, remaining) => SizeHint::with_exact(*remaining),
         }
     }
 }

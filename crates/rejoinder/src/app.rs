@@ -192,6 +192,7 @@ impl App {
     pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
         let method = req.method().clone();
         let version = req.version();
+        let preconditions = rejoinder_core::conditional::Preconditions::from_headers(req.headers());
         let ctx = Context::with_shared(req, self.shared.clone());
         let request_id = ctx.req.id_value().clone();
         let fut = self.handler.call(ctx);
@@ -210,6 +211,9 @@ impl App {
                 res
             }
         };
+        if let Some(pre) = &preconditions {
+            rejoinder_core::conditional::apply(&mut res, &method, pre);
+        }
         if !res.has("x-request-id") {
             res.headers_mut()
                 .insert(crate::request_id::X_REQUEST_ID, request_id);

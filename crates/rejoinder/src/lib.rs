@@ -33,6 +33,8 @@
 
 mod app;
 mod context;
+pub mod fs;
+pub mod jsonp;
 pub mod redirect;
 mod request_id;
 pub mod router;
@@ -46,8 +48,8 @@ pub use router::{Router, UrlError};
 pub use server::{shutdown_signal, Serve};
 
 pub use rejoinder_core::{
-    body, error_page, etag, header, http, http_error, kong, mime, status, vary, Body, BoxError,
-    Bytes, Error, ExitBody, HttpError, IntoResponse, Json, ResBody, Response, Source, GRPC_TYPE,
-    NO_HEADERS,
+    body, conditional, content_disposition, error_page, etag, file, fresh, header, http,
+    http_error, kong, mime, status, uri, vary, Body, BoxError, Bytes, Error, ExitBody, HttpError,
+    IntoResponse, Json, ResBody, Response, Source, GRPC_TYPE, NO_HEADERS,
 };
 pub use request_id::X_REQUEST_ID;

@@ -1,0 +1,429 @@
+//! File bodies that stream from disk, ranges, and the file helpers on
+//! [`Response`]: `download`, `attachment_file`.
+//!
+//! Opening a file, reading its metadata and — for files up to
+//! [`PRELOAD_LIMIT`] — reading its contents happen in one blocking task, so
+//! a small download costs a single hop to the blocking pool. Larger files
+//! are read in [`CHUNK`]-sized pieces with positioned reads as the client
+//! takes them (backpressure), so memory stays flat however large the file
+//! is, and the stream is dropped when the client goes away.
+//!
+//! # Examples
+//!
+//! ```no_run
+//! use rejoinder_core::{HttpError, Response};
+//!
+//! async fn report(res: &mut Response) -> Result<(), HttpError> {
+//!     res.download("reports/2026.pdf").await?;
+//!     Ok(())
+//! }
+//! ```
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use futures_core::Stream;
+use http::header::{HeaderValue, CONTENT_DISPOSITION, ETAG};
+
+use crate::body::{Body, BoxError};
+use crate::content_disposition::{content_disposition, Disposition, Options};
+use crate::http_error::HttpError;
+use crate::Response;
+
+/// Files up to this size are read whole when opened.
+pub const PRELOAD_LIMIT: u64 = 128 * 1024;
+
+/// The size of each read for larger files.
+pub const CHUNK: usize = 256 * 1024;
+
+/// An open file to send, or a byte range of it.
+#[derive(Clone)]
+pub struct FileBody {
+    path: PathBuf,
+    file: Arc<std::fs::File>,
+    size: u64,
+    modified: Option<SystemTime>,
+    start: u64,
+    end: u64,
+    preloaded: Option<Bytes>,
+}
+
+impl fmt::Debug for FileBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileBody")
+            .field("path", &self.path)
+            .field("size", &self.size)
+            .field("range", &(self.start..self.end))
+            .finish()
+    }
+}
+
+impl FileBody {
+    /// Opens `path` for sending.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be opened or read, or is a directory.
+    pub async fn open(path: impl AsRef<Path>) -> io::Result<FileBody> {
+        let path = path.as_ref().to_path_buf();
+        tokio::task::spawn_blocking(move || FileBody::open_blocking(path))
+            .await
+            .map_err(io::Error::other)?
+    }
+
+    /// Opens `path` on the current thread (for callers already on a
+    /// blocking thread).
+    ///
+    /// # Errors
+    ///
+    /// As [`open`](Self::open).
+    pub fn open_blocking(path: PathBuf) -> io::Result<FileBody> {
+        let file = std::fs::File::open(&path)?;
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        let size = meta.len();
+        let preloaded = if size <= PRELOAD_LIMIT {
+            let mut buf = vec![0; size as usize];
+            read_exact_at(&file, &mut buf, 0)?;
+            Some(Bytes::from(buf))
+        } else {
+            None
+        };
+        Ok(FileBody {
+            path,
+            file: Arc::new(file),
+            size,
+            modified: meta.modified().ok(),
+            start: 0,
+            end: size,
+            preloaded,
+        })
+    }
+
+    /// The whole file's size.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The bytes that will be sent (the range's length).
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Whether nothing will be sent.
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file's modification time.
+    pub fn modified(&self) -> Option<SystemTime> {
+        self.modified
+    }
+
+    /// The byte range being sent, end exclusive.
+    pub fn range(&self) -> std::ops::Range<u64> {
+        self.start..self.end
+    }
+
+    /// Sends only `start..end` (end exclusive) of the file.
+    pub(crate) fn set_range(&mut self, start: u64, end: u64) {
+        self.start = start.min(self.size);
+        self.end = end.clamp(self.start, self.size);
+    }
+
+    /// A weak validator from the size and modification time,
+    /// `W/"<size hex>-<mtime hex>"`.
+    pub fn weak_etag(&self) -> String {
+        let mtime = self
+            .modified
+            .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        format!("W/\"{:x}-{:x}\"", self.size, mtime)
+    }
+
+    pub(crate) fn into_stream(self) -> FileStream {
+        FileStream {
+            file: self.file,
+            preloaded: self
+                .preloaded
+                .map(|b| b.slice(self.start as usize..self.end as usize)),
+            pos: self.start,
+            end: self.end,
+            pending: None,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, offset)
+}
+
+fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match read_at(file, buf, offset)? {
+            0 => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "file shrank while read",
+                ))
+            }
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+type Pending = tokio::task::JoinHandle<io::Result<Bytes>>;
+
+/// The stream of a [`FileBody`]'s bytes.
+pub(crate) struct FileStream {
+    file: Arc<std::fs::File>,
+    preloaded: Option<Bytes>,
+    pos: u64,
+    end: u64,
+    pending: Option<Pending>,
+}
+
+impl Stream for FileStream {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(b) = this.preloaded.take() {
+            this.pos = this.end;
+            return Poll::Ready((!b.is_empty()).then_some(Ok(b)));
+        }
+        loop {
+            if let Some(task) = &mut this.pending {
+                let result = match Pin::new(task).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(r) => r,
+                };
+                this.pending = None;
+                return Poll::Ready(Some(match result {
+                    Ok(Ok(bytes)) => {
+                        this.pos += bytes.len() as u64;
+                        Ok(bytes)
+                    }
+                    Ok(Err(e)) => {
+                        this.pos = this.end;
+                        Err(e.into())
+                    }
+                    Err(join) => {
+                        this.pos = this.end;
+                        Err(io::Error::other(join).into())
+                    }
+                }));
+            }
+            if this.pos >= this.end {
+                return Poll::Ready(None);
+            }
+            let len = ((this.end - this.pos) as usize).min(CHUNK);
+            let (file, pos) = (this.file.clone(), this.pos);
+            this.pending = Some(tokio::task::spawn_blocking(move || {
+                let mut buf = vec![0; len];
+                read_exact_at(&file, &mut buf, pos)?;
+                Ok(Bytes::from(buf))
+            }));
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, None)
+    }
+}
+
+use std::future::Future;
+
+/// What a file helper answers when the file cannot be sent, as Adonis's
+/// download callbacks do: a message and a status.
+pub type FileErrorHandler = dyn Fn(&io::Error) -> (String, u16) + Send + Sync;
+
+fn default_file_error(err: &io::Error) -> (String, u16) {
+    match err.kind() {
+        io::ErrorKind::NotFound => ("File not found".into(), 404),
+        _ => ("Cannot process file".into(), 500),
+    }
+}
+
+fn file_error(err: &io::Error, on_error: Option<&FileErrorHandler>) -> HttpError {
+    let (message, status) = match on_error {
+        Some(f) => f(err),
+        None => default_file_error(err),
+    };
+    if status >= 500 {
+        tracing::error!(error = %err, status, "file could not be sent");
+    }
+    let mut res = Response::new();
+    if res.set_status(status).is_err() {
+        let _ = res.set_status(500);
+    }
+    res.set_type("text/plain; charset=utf-8").ok();
+    res.set_body(message);
+    res.set_error_cause(Arc::new(io::Error::new(err.kind(), err.to_string())));
+    HttpError::from_response(res)
+}
+
+impl Response {
+    /// Sends the file at `path`, streamed from disk: Content-Type from the
+    /// extension (unless one is set), Content-Length and Last-Modified.
+    /// Conditional requests and ranges are answered when the response is
+    /// finalized.
+    ///
+    /// # Errors
+    ///
+    /// A missing file is a 404 "File not found", any other failure a 500
+    /// "Cannot process file" (the cause is logged); the `HttpError` carries
+    /// that response.
+    pub async fn download(&mut self, path: impl AsRef<Path>) -> Result<&mut Self, HttpError> {
+        self.download_or(path, None).await
+    }
+
+    /// [`download`](Self::download) with a weak ETag from size and mtime.
+    ///
+    /// # Errors
+    ///
+    /// As [`download`](Self::download).
+    pub async fn download_with_etag(
+        &mut self,
+        path: impl AsRef<Path>,
+    ) -> Result<&mut Self, HttpError> {
+        let res = self.download_or(path, None).await?;
+        if let Some(Body::File(f)) = res.body() {
+            if let Ok(v) = HeaderValue::from_str(&f.weak_etag()) {
+                res.headers_mut().insert(ETAG, v);
+            }
+        }
+        Ok(res)
+    }
+
+    /// [`download`](Self::download), where `on_error` decides the message and
+    /// status for a file that cannot be sent (Adonis's
+    /// `(error) => [message, status]`).
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be sent.
+    pub async fn download_or(
+        &mut self,
+        path: impl AsRef<Path>,
+        on_error: Option<&FileErrorHandler>,
+    ) -> Result<&mut Self, HttpError> {
+        let file = FileBody::open(path)
+            .await
+            .map_err(|e| file_error(&e, on_error))?;
+        Ok(self.send_file(file))
+    }
+
+    /// Sends an opened file: Content-Type from its extension (unless one is
+    /// set), Last-Modified, and the file as the body (ranges are honoured at
+    /// finalize).
+    pub fn send_file(&mut self, file: FileBody) -> &mut Self {
+        if !self.has("content-type") {
+            if let Some(ext) = file.path().extension().and_then(|e| e.to_str()) {
+                let _ = self.set_type(ext);
+            }
+        }
+        if let Some(m) = file.modified() {
+            self.set_last_modified(m);
+        }
+        self.set_body(Body::File(file))
+    }
+
+    /// The response for a file that could not be sent: 404 "File not found"
+    /// for a missing one, else 500 "Cannot process file" (logged).
+    pub fn file_error(err: &io::Error) -> HttpError {
+        file_error(err, None)
+    }
+
+    /// Sends the file as an attachment named `name` (the file's own name
+    /// when `None`) with the given disposition (Adonis's
+    /// `attachment(path, name, disposition)`).
+    ///
+    /// # Errors
+    ///
+    /// As [`download`](Self::download); an invalid disposition type is a 500.
+    pub async fn attachment_file(
+        &mut self,
+        path: impl AsRef<Path>,
+        name: Option<&str>,
+        disposition: Disposition,
+    ) -> Result<&mut Self, HttpError> {
+        let path = path.as_ref();
+        let name = name
+            .map(str::to_owned)
+            .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let options = Options {
+            disposition,
+            ..Options::default()
+        };
+        let header = content_disposition(name.as_deref(), &options).map_err(HttpError::wrap)?;
+        self.download(path).await?;
+        self.headers_mut()
+            .insert(CONTENT_DISPOSITION, latin1_header(&header));
+        Ok(self)
+    }
+
+    /// Marks the response as an attachment (Koa's `attachment(filename)`):
+    /// Content-Disposition as the `content-disposition` package builds it,
+    /// and the type from the file name's extension unless a Content-Type is
+    /// already set.
+    ///
+    /// # Errors
+    ///
+    /// An invalid disposition type or fallback.
+    pub fn attachment(
+        &mut self,
+        filename: Option<&str>,
+        options: &Options,
+    ) -> Result<&mut Self, crate::Error> {
+        let header = content_disposition(filename, options)?;
+        let ext = filename
+            .and_then(|n| Path::new(n).extension())
+            .and_then(|e| e.to_str());
+        if let Some(ext) = ext {
+            if !self.has("content-type") {
+                let _ = self.set_type(ext);
+            }
+        }
+        self.headers_mut()
+            .insert(CONTENT_DISPOSITION, latin1_header(&header));
+        Ok(self)
+    }
+}
+
+/// A header value from text whose characters are all ISO-8859-1 (as
+/// Content-Disposition's quoted fallback is): one byte per character, as
+/// RFC 6266 reads it.
+fn latin1_header(value: &str) -> HeaderValue {
+    let bytes: Vec<u8> = value
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    HeaderValue::from_bytes(&bytes).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
