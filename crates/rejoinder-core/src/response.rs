@@ -129,7 +129,13 @@ pub struct Response {
     headers_sent: bool,
     source: Source,
     error_cause: Option<crate::http_error::Cause>,
+    stream_error: Option<StreamErrorHandler>,
 }
+
+/// Decides the message and status for a stream that fails before its first
+/// byte (Adonis's `stream(body, (error) => [message, status])`).
+pub type StreamErrorHandler =
+    std::sync::Arc<dyn Fn(&crate::BoxError) -> (String, u16) + Send + Sync>;
 
 impl Default for Response {
     fn default() -> Self {
@@ -175,7 +181,33 @@ impl Response {
             headers_sent: false,
             source: Source::Service,
             error_cause: None,
+            stream_error: None,
         }
+    }
+
+    /// Streams `stream` as the body (Adonis's `stream`). When it fails
+    /// before its first chunk — while the headers are not sent yet —
+    /// `on_error` decides the message and status of the answer instead; an
+    /// error after that aborts the connection, so the client sees a
+    /// truncated transfer.
+    ///
+    /// Without `on_error`, an early failure answers 500 with the status's
+    /// reason phrase, and the cause is logged.
+    pub fn stream<S, B, E>(&mut self, stream: S, on_error: Option<StreamErrorHandler>) -> &mut Self
+    where
+        S: futures_core::Stream<Item = Result<B, E>> + Send + 'static,
+        B: Into<Bytes>,
+        E: Into<crate::BoxError>,
+    {
+        self.stream_error = Some(on_error.unwrap_or_else(|| {
+            std::sync::Arc::new(|_: &crate::BoxError| ("Internal Server Error".to_owned(), 500))
+        }));
+        self.set_body(Body::stream(stream))
+    }
+
+    /// The early-failure handler of a body set with [`stream`](Self::stream).
+    pub fn take_stream_error_handler(&mut self) -> Option<StreamErrorHandler> {
+        self.stream_error.take()
     }
 
     /// Where this response came from.

@@ -211,6 +211,9 @@ impl App {
                 res
             }
         };
+        if let Some(on_error) = res.take_stream_error_handler() {
+            res = first_chunk_or_error(res, &on_error).await;
+        }
         if let Some(pre) = &preconditions {
             rejoinder_core::conditional::apply(&mut res, &method, pre);
         }
@@ -234,6 +237,56 @@ impl App {
         response
     }
 }
+
+/// Polls a stream body's first chunk before the headers go out, so an early
+/// failure can still become an error response.
+async fn first_chunk_or_error(
+    mut res: Response,
+    on_error: &rejoinder_core::response::StreamErrorHandler,
+) -> Response {
+    use futures_util::StreamExt;
+    let Some(rejoinder_core::Body::Stream(mut stream)) = res.take_body() else {
+        return res;
+    };
+    match stream.next().await {
+        Some(Ok(first)) => {
+            let rest = futures_util::stream::once(async move { Ok(first) }).chain(stream);
+            res.set_body(rejoinder_core::Body::stream(rest));
+            res
+        }
+        Some(Err(e)) => {
+            let (message, status) = on_error(&e);
+            tracing::error!(error = %e, status, "stream failed before its first byte");
+            let mut err = Response::new();
+            if err.set_status(status).is_err() {
+                let _ = err.set_status(500);
+            }
+            let _ = err.set_type("text/plain; charset=utf-8");
+            err.set_body(message);
+            err.set_error_cause(Arc::new(StreamFailed(e.to_string())));
+            err
+        }
+        None => {
+            res.set_body(rejoinder_core::Body::Bytes(Bytes::new()));
+            res
+        }
+    }
+}
+
+#[derive(Debug)]
+struct StreamFailed(String);
+
+impl std::fmt::Display for StreamFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the body stream failed before its first byte: {}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for StreamFailed {}
 
 /// The error cause recorded for a handler that panicked.
 #[derive(Debug)]

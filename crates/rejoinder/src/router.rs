@@ -147,6 +147,7 @@ pub struct Router {
     endpoints: Vec<Endpoint>,
     names: RouteNames,
     last: Option<usize>,
+    fallback: Option<Arc<dyn Handler>>,
 }
 
 impl Default for Router {
@@ -192,7 +193,15 @@ impl Router {
             endpoints: Vec::new(),
             names: RouteNames::default(),
             last: None,
+            fallback: None,
         }
+    }
+
+    /// Handles requests whose path matches no route (instead of leaving
+    /// them untouched, which answers 404).
+    pub fn fallback(mut self, handler: impl Handler) -> Self {
+        self.fallback = Some(Arc::new(handler));
+        self
     }
 
     method_routes! {
@@ -278,7 +287,10 @@ impl Handler for Router {
             Err(_) => None,
         };
         let Some((index, params)) = found else {
-            return Box::pin(async move { ctx.res });
+            return match &self.fallback {
+                Some(f) => f.call(ctx),
+                None => Box::pin(async move { ctx.res }),
+            };
         };
         let endpoint = &self.endpoints[index];
         let method = ctx.req.method().clone();
