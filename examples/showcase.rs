@@ -5,7 +5,9 @@
 
 use std::time::{Duration, SystemTime};
 
-use rejoinder::{App, Body, Context, HttpError, Json, NO_HEADERS};
+use rejoinder::content_disposition::Disposition;
+use rejoinder::fs::ServeDir;
+use rejoinder::{App, Body, Context, HttpError, Json, Router, NO_HEADERS};
 
 const ROUTES: &[(&str, &str)] = &[
     (
@@ -243,6 +245,57 @@ async fn handle(mut ctx: Context) -> Result<Context, HttpError> {
     Ok(ctx)
 }
 
+async fn user(mut ctx: Context) -> Result<Context, HttpError> {
+    let id = ctx.param("id").unwrap_or_default().to_owned();
+    let link = ctx
+        .url_for("users.show", &[("id", &id)])
+        .map_err(HttpError::wrap)?;
+    ctx.res.set_body(format!(
+        "<p>user {id}: this page is <a href=\"{link}\">{link}</a></p>"
+    ));
+    Ok(ctx)
+}
+
+async fn go_user(mut ctx: Context) -> Result<Context, HttpError> {
+    let id = ctx.param("id").unwrap_or_default().to_owned();
+    ctx.redirect_to()
+        .with_qs()
+        .with_qs_from(serde_json::json!({"from": "showcase"}))
+        .to_route("users.show", &[("id", &id)])
+        .map_err(HttpError::wrap)?;
+    Ok(ctx)
+}
+
+async fn koa_redirect(mut ctx: Context) -> Result<Context, HttpError> {
+    let to = query(&ctx, "to")
+        .map(rejoinder::uri::percent_decode)
+        .unwrap_or_else(|| "/".into());
+    ctx.redirect(&to).map_err(HttpError::wrap)?;
+    Ok(ctx)
+}
+
+async fn back(mut ctx: Context) -> Result<Context, HttpError> {
+    ctx.back(Some("/")).map_err(HttpError::wrap)?;
+    Ok(ctx)
+}
+
+async fn download(mut ctx: Context) -> Result<Context, HttpError> {
+    let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    ctx.res
+        .attachment_file(
+            readme,
+            Some("rejoinder – read me.md"),
+            Disposition::Attachment,
+        )
+        .await?;
+    Ok(ctx)
+}
+
+async fn jsonp(mut ctx: Context) -> Context {
+    ctx.jsonp(&serde_json::json!({"message": "Hello, World!"}));
+    ctx
+}
+
 fn humantime_now() -> String {
     httpdate::fmt_http_date(SystemTime::now())
 }
@@ -258,5 +311,16 @@ async fn main() -> std::io::Result<()> {
     for (path, what) in ROUTES {
         println!("  {path:<40} {what}");
     }
-    App::new().handler(handle).listen(("127.0.0.1", port)).await
+    let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs");
+    let router = Router::new()
+        .get("/users/{id}", user)
+        .name("users.show")
+        .get("/go/user/{id}", go_user)
+        .get("/redirect", koa_redirect)
+        .get("/back", back)
+        .get("/docs/{*path}", ServeDir::new(docs).mount("/docs"))
+        .get("/download", download)
+        .get("/jsonp", jsonp)
+        .fallback(handle);
+    App::new().router(router).listen(("127.0.0.1", port)).await
 }

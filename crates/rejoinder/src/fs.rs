@@ -43,6 +43,7 @@ struct Inner {
     root: PathBuf,
     follow_out: bool,
     index: Option<String>,
+    prefix: String,
 }
 
 impl ServeDir {
@@ -53,6 +54,7 @@ impl ServeDir {
                 root: root.into(),
                 follow_out: false,
                 index: Some("index.html".into()),
+                prefix: String::new(),
             }),
         }
     }
@@ -63,6 +65,7 @@ impl ServeDir {
                 root: self.inner.root.clone(),
                 follow_out: self.inner.follow_out,
                 index: self.inner.index.clone(),
+                prefix: self.inner.prefix.clone(),
             });
         }
         Arc::get_mut(&mut self.inner).expect("unique after copy")
@@ -72,6 +75,14 @@ impl ServeDir {
     /// default).
     pub fn follow_symlinks_out_of_root(mut self, allow: bool) -> Self {
         self.inner_mut().follow_out = allow;
+        self
+    }
+
+    /// Serves the directory under a path prefix (`/static`): the prefix is
+    /// removed from the request path before it is mapped to a file, and
+    /// paths outside the prefix answer 404.
+    pub fn mount(mut self, prefix: &str) -> Self {
+        self.inner_mut().prefix = prefix.trim_end_matches('/').to_owned();
         self
     }
 
@@ -134,7 +145,13 @@ impl Handler for ServeDir {
                     .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
                 return res;
             }
-            let Some(relative) = safe_relative_path(ctx.req.path()) else {
+            let Some(path) = ctx.req.path().strip_prefix(inner.prefix.as_str()) else {
+                return res;
+            };
+            if !path.is_empty() && !path.starts_with('/') {
+                return res;
+            }
+            let Some(relative) = safe_relative_path(path) else {
                 tracing::debug!(path = ctx.req.path(), "refused a path outside the root");
                 return res;
             };
