@@ -69,6 +69,9 @@ pub(crate) struct Config {
 #[derive(Clone)]
 pub struct App {
     handler: Arc<dyn Handler>,
+    middleware: Vec<Arc<dyn crate::middleware::Middleware>>,
+    late: Vec<Arc<crate::middleware::LateHandler>>,
+    chain: Option<Arc<crate::middleware::Chain>>,
     config: Config,
     shared: Arc<Shared>,
 }
@@ -115,6 +118,9 @@ impl App {
     pub fn new() -> Self {
         App {
             handler: Arc::new(untouched),
+            middleware: Vec::new(),
+            late: Vec::new(),
+            chain: None,
             config: Config {
                 header_read_timeout: Duration::from_secs(30),
                 shutdown_timeout: Duration::from_secs(30),
@@ -140,6 +146,7 @@ impl App {
     pub fn router(mut self, mut router: crate::Router) -> Self {
         self.shared_mut().routes = router.take_names();
         self.handler = Arc::new(router);
+        self.rebuild_chain();
         self
     }
 
@@ -164,7 +171,37 @@ impl App {
     /// Sets the handler every request goes to.
     pub fn handler(mut self, handler: impl Handler) -> Self {
         self.handler = Arc::new(handler);
+        self.rebuild_chain();
         self
+    }
+
+    /// Adds a Koa-style middleware around the handler; the first added is
+    /// the outermost. See [`middleware`](crate::middleware).
+    pub fn middleware(mut self, middleware: impl crate::middleware::Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self.rebuild_chain();
+        self
+    }
+
+    /// Adds a late handler (vapr): it runs after the handler and every
+    /// middleware, in registration order, and may change the final
+    /// response. A late handler that panics is logged and skipped.
+    pub fn late<F>(mut self, late: F) -> Self
+    where
+        F: Fn(&crate::Request, &mut Response) + Send + Sync + 'static,
+    {
+        self.late.push(Arc::new(late));
+        self.rebuild_chain();
+        self
+    }
+
+    fn rebuild_chain(&mut self) {
+        self.chain = (!self.middleware.is_empty() || !self.late.is_empty()).then(|| {
+            Arc::new(crate::middleware::Chain {
+                middleware: self.middleware.clone(),
+                handler: self.handler.clone(),
+            })
+        });
     }
 
     /// How long a client may take to send the request head (default 30 s);
@@ -195,21 +232,28 @@ impl App {
         let preconditions = rejoinder_core::conditional::Preconditions::from_headers(req.headers());
         let ctx = Context::with_shared(req, self.shared.clone());
         let request_id = ctx.req.id_value().clone();
-        let fut = self.handler.call(ctx);
+        let fut: BoxFuture<Response> = match &self.chain {
+            None => self.handler.call(ctx),
+            Some(chain) => {
+                let next = crate::middleware::Next::start(chain.clone());
+                let late = self.late.clone();
+                Box::pin(async move {
+                    let mut ctx = next.run(ctx).await;
+                    for handler in &late {
+                        let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            handler(&ctx.req, &mut ctx.res)
+                        }));
+                        if run.is_err() {
+                            tracing::error!("a late handler panicked; it was skipped");
+                        }
+                    }
+                    ctx.res
+                })
+            }
+        };
         let mut res = match AssertUnwindSafe(fut).catch_unwind().await {
             Ok(res) => res,
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "non-string panic payload".into());
-                tracing::error!(panic = %what, %method, "handler panicked; sending 500");
-                let mut res = Response::new();
-                let _ = res.set_status(500);
-                res.set_error_cause(Arc::new(Panicked(what)));
-                res
-            }
+            Err(panic) => panic_response(panic.as_ref(), &method),
         };
         if let Some(on_error) = res.take_stream_error_handler() {
             res = first_chunk_or_error(res, &on_error).await;
@@ -287,6 +331,23 @@ impl std::fmt::Display for StreamFailed {
 }
 
 impl std::error::Error for StreamFailed {}
+
+/// The 500 answered for a panic, with the panic recorded as the cause.
+pub(crate) fn panic_response(
+    panic: &(dyn std::any::Any + Send),
+    method: &http::Method,
+) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".into());
+    tracing::error!(panic = %what, %method, "handler panicked; sending 500");
+    let mut res = Response::new();
+    let _ = res.set_status(500);
+    res.set_error_cause(Arc::new(Panicked(what)));
+    res
+}
 
 /// The error cause recorded for a handler that panicked.
 #[derive(Debug)]

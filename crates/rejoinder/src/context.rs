@@ -320,6 +320,22 @@ impl Context {
         &self.shared
     }
 
+    /// What a context needs to be rebuilt around a handler's response: the
+    /// request head (copied), its id and the shared app data.
+    pub(crate) fn detach(&self) -> Detached {
+        let mut head = http::Request::new(());
+        *head.method_mut() = self.req.head.method.clone();
+        *head.uri_mut() = self.req.head.uri.clone();
+        *head.version_mut() = self.req.head.version;
+        *head.headers_mut() = self.req.head.headers.clone();
+        Detached {
+            head: head.into_parts().0,
+            id: self.req.id.clone(),
+            params: self.params.clone(),
+            shared: self.shared.clone(),
+        }
+    }
+
     pub(crate) fn set_params(&mut self, params: Vec<(String, String)>) {
         self.params = params;
     }
@@ -507,6 +523,30 @@ impl std::fmt::Display for InvalidErrorHeader {
 }
 
 impl std::error::Error for InvalidErrorHeader {}
+
+/// A request head kept aside while a handler runs.
+pub(crate) struct Detached {
+    head: Parts,
+    id: http::HeaderValue,
+    params: Vec<(String, String)>,
+    shared: Arc<Shared>,
+}
+
+impl Detached {
+    pub(crate) fn reattach(self, res: Response) -> Context {
+        Context {
+            req: Request {
+                head: self.head,
+                body: None,
+                id: self.id,
+            },
+            res,
+            state: http::Extensions::new(),
+            params: self.params,
+            shared: self.shared,
+        }
+    }
+}
 
 impl IntoResponse for Context {
     fn into_response(self) -> Response {

@@ -35,6 +35,7 @@ mod app;
 mod context;
 pub mod fs;
 pub mod jsonp;
+pub mod middleware;
 pub mod redirect;
 mod request_id;
 pub mod router;
@@ -43,6 +44,7 @@ pub mod testing;
 
 pub use app::{App, Handler};
 pub use context::{Context, Request, RequestBody};
+pub use middleware::{Middleware, Next};
 pub use redirect::{Redirect, RedirectError};
 pub use router::{Router, UrlError};
 pub use server::{shutdown_signal, Serve};
