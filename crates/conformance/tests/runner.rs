@@ -98,7 +98,9 @@ async fn a_listed_deviation_is_skipped_with_its_reason() {
         other => panic!("expected a listed deviation, got {other:?}"),
     }
     assert_eq!(outcome_of(&outcomes, "redirect-login"), Outcome::Pass);
-    let vapr = run_file(&vectors().join("vapr-formats.json")).await.unwrap();
+    let vapr = run_file(&vectors().join("vapr-formats.json"))
+        .await
+        .unwrap();
     assert!(vapr
         .iter()
         .all(|(_, o)| matches!(o, Outcome::Skip(why) if why.starts_with("not yet implemented"))));
