@@ -49,6 +49,7 @@ pub mod mime;
 pub mod response;
 mod short_circuit;
 pub mod status;
+pub mod trailers;
 pub mod uri;
 pub mod vary;
 pub mod wire;

@@ -130,6 +130,7 @@ pub struct Response {
     source: Source,
     error_cause: Option<crate::http_error::Cause>,
     stream_error: Option<StreamErrorHandler>,
+    trailers: Option<crate::trailers::Trailers>,
 }
 
 /// Decides the message and status for a stream that fails before its first
@@ -182,7 +183,18 @@ impl Response {
             source: Source::Service,
             error_cause: None,
             stream_error: None,
+            trailers: None,
         }
+    }
+
+    /// The trailers, if any were set.
+    pub fn trailers(&self) -> Option<&crate::trailers::Trailers> {
+        self.trailers.as_ref().filter(|t| !t.is_empty())
+    }
+
+    /// The trailers, to add to (see [`trailers`](crate::trailers)).
+    pub fn trailers_mut(&mut self) -> &mut crate::trailers::Trailers {
+        self.trailers.get_or_insert_with(Default::default)
     }
 
     /// Streams `stream` as the body (Adonis's `stream`). When it fails
@@ -868,6 +880,16 @@ impl Response {
                     self.wire_body(b)
                 }
             }
+        };
+        let wire = match self.trailers.take().filter(|t| !t.is_empty()) {
+            Some(trailers) if !status::is_empty(code) && method != Method::HEAD => {
+                if let Some(v) = trailers.declaration() {
+                    self.headers.insert(header::TRAILER, v);
+                }
+                self.headers.remove(header::CONTENT_LENGTH);
+                wire.with_trailers(Box::pin(trailers.resolve()))
+            }
+            _ => wire,
         };
         let reason = self.wire_reason();
         let mut response = http::Response::new(wire);

@@ -15,7 +15,10 @@ use crate::body::{BodyStream, BoxError};
 /// client reads, and dropped when the connection goes away.
 pub struct ResBody {
     kind: Kind,
+    trailers: Option<TrailersFuture>,
 }
+
+type TrailersFuture = Pin<Box<dyn std::future::Future<Output = http::HeaderMap> + Send>>;
 
 enum Kind {
     Full(Option<Bytes>),
@@ -28,6 +31,7 @@ impl ResBody {
     pub fn empty() -> Self {
         ResBody {
             kind: Kind::Full(None),
+            trailers: None,
         }
     }
 
@@ -35,6 +39,7 @@ impl ResBody {
     pub fn full(bytes: Bytes) -> Self {
         ResBody {
             kind: Kind::Full((!bytes.is_empty()).then_some(bytes)),
+            trailers: None,
         }
     }
 
@@ -42,6 +47,7 @@ impl ResBody {
     pub fn stream(stream: BodyStream) -> Self {
         ResBody {
             kind: Kind::Stream(stream),
+            trailers: None,
         }
     }
 
@@ -49,6 +55,20 @@ impl ResBody {
     pub fn sized(stream: BodyStream, len: u64) -> Self {
         ResBody {
             kind: Kind::Sized(stream, len),
+            trailers: None,
+        }
+    }
+
+    /// The same body followed by trailer fields once `trailers` resolves;
+    /// the length is no longer announced, so HTTP/1.1 sends it chunked.
+    pub fn with_trailers(self, trailers: TrailersFuture) -> Self {
+        let kind = match self.kind {
+            Kind::Sized(s, _) => Kind::Stream(s),
+            other => other,
+        };
+        ResBody {
+            kind,
+            trailers: Some(trailers),
         }
     }
 }
@@ -71,7 +91,8 @@ impl http_body::Body for ResBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match &mut self.get_mut().kind {
+        let this = self.get_mut();
+        let data = match &mut this.kind {
             Kind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             Kind::Stream(s) => s
                 .as_mut()
@@ -84,14 +105,30 @@ impl http_body::Body for ResBody {
                 }
                 polled.map(|o| o.map(|r| r.map(Frame::data)))
             }
+        };
+        match data {
+            Poll::Ready(None) => match &mut this.trailers {
+                Some(t) => match t.as_mut().poll(cx) {
+                    Poll::Ready(map) => {
+                        this.trailers = None;
+                        Poll::Ready(Some(Ok(Frame::trailers(map))))
+                    }
+                    Poll::Pending => Poll::Pending,
+                },
+                None => Poll::Ready(None),
+            },
+            other => other,
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        matches!(self.kind, Kind::Full(None) | Kind::Sized(_, 0))
+        self.trailers.is_none() && matches!(self.kind, Kind::Full(None) | Kind::Sized(_, 0))
     }
 
     fn size_hint(&self) -> SizeHint {
+        if self.trailers.is_some() {
+            return SizeHint::default();
+        }
         match &self.kind {
             Kind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Stream(_) => SizeHint::default(),
