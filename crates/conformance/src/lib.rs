@@ -22,6 +22,7 @@ mod http_cases;
 mod kong;
 mod kong_exit;
 mod pure;
+mod vapr;
 
 /// The result of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,10 +105,7 @@ pub async fn run_file(path: &Path) -> Result<Vec<(String, Outcome)>, String> {
         "boom-errors.json" => cases.iter().map(boom::replay).collect(),
         "content-disposition.json" => cases.iter().map(disposition::replay).collect(),
         "fresh.json" => cases.iter().map(fresh::replay).collect(),
-        "vapr-formats.json" => cases
-            .iter()
-            .map(|_| Outcome::Skip(NOT_YET.into()))
-            .collect(),
+        "vapr-formats.json" => vapr::replay_file(cases).await,
         _ => cases
             .iter()
             .map(|_| Outcome::Skip("no replayer for this file".into()))

@@ -51,6 +51,7 @@ mod short_circuit;
 pub mod status;
 pub mod trailers;
 pub mod uri;
+pub mod vapr;
 pub mod vary;
 pub mod wire;
 

@@ -1,0 +1,1 @@
+//! vapr's responses as values. (Being written.)
