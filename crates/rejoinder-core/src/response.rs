@@ -240,6 +240,11 @@ impl Response {
         self.error_cause.as_deref()
     }
 
+    /// The error cause, shared (for keeping it past the response).
+    pub fn error_cause_shared(&self) -> Option<crate::http_error::Cause> {
+        self.error_cause.clone()
+    }
+
     /// Records the error behind this response and marks its source as
     /// [`Source::Error`].
     pub fn set_error_cause(&mut self, cause: crate::http_error::Cause) -> &mut Self {

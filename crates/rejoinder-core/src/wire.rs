@@ -24,7 +24,11 @@ enum Kind {
     Full(Option<Bytes>),
     Stream(BodyStream),
     Sized(BodyStream, u64),
+    Boxed(BoxedBody),
 }
+
+/// Any body of bytes, boxed.
+pub type BoxedBody = Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send>>;
 
 impl ResBody {
     /// No bytes.
@@ -51,11 +55,36 @@ impl ResBody {
         }
     }
 
+    /// Any `http_body::Body`, boxed (its frames, trailers included, pass
+    /// through unchanged).
+    pub fn boxed(body: BoxedBody) -> Self {
+        ResBody {
+            kind: Kind::Boxed(body),
+            trailers: None,
+        }
+    }
+
     /// A stream of exactly `len` bytes (sent with a Content-Length).
     pub fn sized(stream: BodyStream, len: u64) -> Self {
         ResBody {
             kind: Kind::Sized(stream, len),
             trailers: None,
+        }
+    }
+
+    /// The bytes of a body held whole (no stream, no trailers), or the body
+    /// back unchanged.
+    ///
+    /// # Errors
+    ///
+    /// The body is a stream or has trailers; it is handed back.
+    pub fn into_full(self) -> Result<Bytes, ResBody> {
+        match self {
+            ResBody {
+                kind: Kind::Full(b),
+                trailers: None,
+            } => Ok(b.unwrap_or_default()),
+            other => Err(other),
         }
     }
 
@@ -79,6 +108,7 @@ impl std::fmt::Debug for ResBody {
             Kind::Full(b) => f.debug_tuple("Full").field(b).finish(),
             Kind::Stream(_) => f.write_str("Stream(..)"),
             Kind::Sized(_, len) => write!(f, "Sized({len})"),
+            Kind::Boxed(_) => f.write_str("Boxed(..)"),
         }
     }
 }
@@ -105,6 +135,7 @@ impl http_body::Body for ResBody {
                 }
                 polled.map(|o| o.map(|r| r.map(Frame::data)))
             }
+            Kind::Boxed(b) => return b.as_mut().poll_frame(cx),
         };
         match data {
             Poll::Ready(None) => match &mut this.trailers {
@@ -122,7 +153,10 @@ impl http_body::Body for ResBody {
     }
 
     fn is_end_stream(&self) -> bool {
-        self.trailers.is_none() && matches!(self.kind, Kind::Full(None) | Kind::Sized(_, 0))
+        match &self.kind {
+            Kind::Boxed(b) => b.is_end_stream(),
+            kind => self.trailers.is_none() && matches!(kind, Kind::Full(None) | Kind::Sized(_, 0)),
+        }
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -133,6 +167,7 @@ impl http_body::Body for ResBody {
             Kind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Stream(_) => SizeHint::default(),
             Kind::Sized(_, remaining) => SizeHint::with_exact(*remaining),
+            Kind::Boxed(b) => b.size_hint(),
         }
     }
 }

@@ -72,6 +72,9 @@ pub struct App {
     middleware: Vec<Arc<dyn crate::middleware::Middleware>>,
     late: Vec<Arc<crate::middleware::LateHandler>>,
     chain: Option<Arc<crate::middleware::Chain>>,
+    header_filters: Vec<Arc<crate::phases::HeaderFilter>>,
+    body_filters: Option<Arc<[Arc<crate::phases::BodyFilter>]>>,
+    log: Option<Arc<[Arc<crate::phases::LogCallback>]>>,
     config: Config,
     shared: Arc<Shared>,
 }
@@ -121,6 +124,9 @@ impl App {
             middleware: Vec::new(),
             late: Vec::new(),
             chain: None,
+            header_filters: Vec::new(),
+            body_filters: None,
+            log: None,
             config: Config {
                 header_read_timeout: Duration::from_secs(30),
                 shutdown_timeout: Duration::from_secs(30),
@@ -195,6 +201,41 @@ impl App {
         self
     }
 
+    /// Adds a header filter (Kong's `header_filter` phase): it runs once,
+    /// before the headers are sent, for every response, and may change the
+    /// status and the headers. See [`phases`](crate::phases).
+    pub fn header_filter<F>(mut self, filter: F) -> Self
+    where
+        F: Fn(&mut Response) -> Result<(), rejoinder_core::Error> + Send + Sync + 'static,
+    {
+        self.header_filters.push(Arc::new(filter));
+        self
+    }
+
+    /// Adds a body filter (Kong's `body_filter` phase). See
+    /// [`phases`](crate::phases).
+    pub fn body_filter<F>(mut self, filter: F) -> Self
+    where
+        F: Fn(&mut crate::phases::BodyChunk) + Send + Sync + 'static,
+    {
+        let mut filters: Vec<_> = self.body_filters.as_deref().unwrap_or_default().to_vec();
+        filters.push(Arc::new(filter));
+        self.body_filters = Some(filters.into());
+        self
+    }
+
+    /// Adds a log callback (Kong's `log` phase): it runs once the response
+    /// is done. See [`phases`](crate::phases).
+    pub fn log<F>(mut self, callback: F) -> Self
+    where
+        F: Fn(&crate::phases::LogEntry) + Send + Sync + 'static,
+    {
+        let mut callbacks: Vec<_> = self.log.as_deref().unwrap_or_default().to_vec();
+        callbacks.push(Arc::new(callback));
+        self.log = Some(callbacks.into());
+        self
+    }
+
     fn rebuild_chain(&mut self) {
         self.chain = (!self.middleware.is_empty() || !self.late.is_empty()).then(|| {
             Arc::new(crate::middleware::Chain {
@@ -227,8 +268,10 @@ impl App {
     /// A handler that panics yields a 500 (the panic is logged) and the app
     /// keeps serving.
     pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
+        let started = std::time::Instant::now();
         let method = req.method().clone();
         let version = req.version();
+        let path = self.log.is_some().then(|| req.uri().path().to_owned());
         let preconditions = rejoinder_core::conditional::Preconditions::from_headers(req.headers());
         let ctx = Context::with_shared(req, self.shared.clone());
         let request_id = ctx.req.id_value().clone();
@@ -263,10 +306,35 @@ impl App {
         }
         if !res.has("x-request-id") {
             res.headers_mut()
-                .insert(crate::request_id::X_REQUEST_ID, request_id);
+                .insert(crate::request_id::X_REQUEST_ID, request_id.clone());
         }
+        crate::phases::run_header_filters(&self.header_filters, &mut res);
+        let source = res.source();
+        let cause = res.error_cause_shared();
         let fin = res.finalize(&method, version);
         let mut response = fin.response;
+        let has_body = method != http::Method::HEAD
+            && !rejoinder_core::status::is_empty(response.status().as_u16());
+        if let (Some(filters), true) = (&self.body_filters, has_body) {
+            let body = std::mem::replace(response.body_mut(), ResBody::empty());
+            *response.body_mut() = crate::phases::apply_body_filters(filters.clone(), body);
+        }
+        if let Some(callbacks) = &self.log {
+            let entry = crate::phases::LogEntry {
+                method: method.clone(),
+                path: path.unwrap_or_default(),
+                request_id: request_id.to_str().unwrap_or_default().to_owned(),
+                status: response.status().as_u16(),
+                bytes_sent: 0,
+                duration: std::time::Duration::ZERO,
+                source,
+                error_cause: cause,
+                completed: false,
+            };
+            let body = std::mem::replace(response.body_mut(), ResBody::empty());
+            let logged = crate::phases::Logged::new(body, entry, started, callbacks.clone());
+            *response.body_mut() = crate::phases::into_res_body(logged);
+        }
         if let Some(reason) = fin.reason {
             let phrase = match reason {
                 std::borrow::Cow::Borrowed(s) => {

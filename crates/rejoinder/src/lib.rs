@@ -36,6 +36,7 @@ mod context;
 pub mod fs;
 pub mod jsonp;
 pub mod middleware;
+pub mod phases;
 pub mod redirect;
 mod request_id;
 pub mod router;
