@@ -286,6 +286,7 @@ impl Response {
     /// assert!(err.to_string().contains("100 to 999"));
     /// ```
     pub fn set_status(&mut self, status: impl IntoStatus) -> Result<&mut Self, Error> {
+        self.check_open()?;
         let code = status.into_status()?;
         self.apply_status(code);
         Ok(self)
@@ -307,6 +308,7 @@ impl Response {
     ///
     /// As [`set_status`](Self::set_status).
     pub fn set_status_if_unset(&mut self, status: impl IntoStatus) -> Result<&mut Self, Error> {
+        self.check_open()?;
         let code = status.into_status()?;
         if !self.explicit_status {
             self.apply_status(code);
@@ -332,6 +334,7 @@ impl Response {
         &mut self,
         message: impl Into<Cow<'static, str>>,
     ) -> Result<&mut Self, Error> {
+        self.check_open()?;
         let message = message.into();
         if !is_valid_reason(&message) {
             return Err(Error::new(Kind::Message(message.into_owned())));
@@ -375,7 +378,38 @@ impl Response {
         self.headers.contains_key(name)
     }
 
+    /// Refuses changes once the headers are on their way.
+    fn check_open(&self) -> Result<(), Error> {
+        if self.headers_sent {
+            Err(Error::new(Kind::Invalid(
+                "headers have already been sent; status and headers can no longer change".into(),
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A response standing in for one whose headers were flushed: every
+    /// status or header change on it is refused.
+    pub fn flushed() -> Self {
+        let mut res = Response::new();
+        res.headers_sent = true;
+        res
+    }
+
+    /// Whether the response has been handed to the connection (finalized
+    /// or flushed); Adonis's `finished`.
+    pub fn finished(&self) -> bool {
+        self.headers_sent
+    }
+
+    /// Whether the response is still being built; Adonis's `isPending`.
+    pub fn is_pending(&self) -> bool {
+        !self.headers_sent
+    }
+
     fn prepare(&self, name: HeaderName) -> Result<HeaderName, Error> {
+        self.check_open()?;
         if name == header::TRANSFER_ENCODING {
             return Err(Error::new(Kind::Forbidden("Transfer-Encoding")));
         }
@@ -701,6 +735,7 @@ impl Response {
     /// assert!(res.set_type("nosuchext").unwrap_err().is_unknown_type());
     /// ```
     pub fn set_type(&mut self, value: &str) -> Result<&mut Self, Error> {
+        self.check_open()?;
         let ct = mime::content_type_for(value)
             .ok_or_else(|| Error::new(Kind::UnknownType(value.to_owned())))?;
         let ct = match ct {
@@ -754,6 +789,7 @@ impl Response {
     ///
     /// A value that is not a valid header value.
     pub fn set_etag(&mut self, etag: &str) -> Result<&mut Self, Error> {
+        self.check_open()?;
         let quoted = etag.starts_with('"') || etag.starts_with("W/\"");
         let value = if quoted {
             Cow::Borrowed(etag)
@@ -790,6 +826,7 @@ impl Response {
     ///
     /// An empty field or one that is not a header name; Vary is unchanged.
     pub fn vary(&mut self, fields: &[&str]) -> Result<&mut Self, Error> {
+        self.check_open()?;
         let existing: Vec<&str> = self
             .headers
             .get_all(header::VARY)
@@ -816,6 +853,7 @@ impl Response {
     ///
     /// A value with CR, LF or other control bytes.
     pub fn set_location(&mut self, url: &str) -> Result<&mut Self, Error> {
+        self.check_open()?;
         let v = crate::header::value_from_str(&header::LOCATION, url)?;
         self.headers.insert(header::LOCATION, v);
         Ok(self)

@@ -273,7 +273,9 @@ impl App {
         let version = req.version();
         let path = self.log.is_some().then(|| req.uri().path().to_owned());
         let preconditions = rejoinder_core::conditional::Preconditions::from_headers(req.headers());
-        let ctx = Context::with_shared(req, self.shared.clone());
+        let mut ctx = Context::with_shared(req, self.shared.clone());
+        let (flush_tx, flush_rx) = tokio::sync::oneshot::channel();
+        ctx.set_flusher(flush_tx);
         let request_id = ctx.req.id_value().clone();
         let fut: BoxFuture<Response> = match &self.chain {
             None => self.handler.call(ctx),
@@ -294,7 +296,18 @@ impl App {
                 })
             }
         };
-        let mut res = match AssertUnwindSafe(fut).catch_unwind().await {
+        let guarded = AssertUnwindSafe(fut).catch_unwind();
+        let outcome = match futures_util::future::select(guarded, flush_rx).await {
+            futures_util::future::Either::Left((outcome, _)) => outcome,
+            futures_util::future::Either::Right((Ok(flushed), rest)) => {
+                // The handler flushed its headers: answer with that response
+                // now and let the handler finish feeding the body.
+                tokio::spawn(rest);
+                Ok(flushed)
+            }
+            futures_util::future::Either::Right((Err(_), rest)) => rest.await,
+        };
+        let mut res = match outcome {
             Ok(res) => res,
             Err(panic) => panic_response(panic.as_ref(), &method),
         };

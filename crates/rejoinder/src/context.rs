@@ -296,6 +296,7 @@ pub struct Context {
     state: http::Extensions,
     params: Vec<(String, String)>,
     shared: Arc<Shared>,
+    flusher: Option<tokio::sync::oneshot::Sender<Response>>,
 }
 
 impl Context {
@@ -313,7 +314,36 @@ impl Context {
             state: http::Extensions::new(),
             params: Vec::new(),
             shared,
+            flusher: None,
         }
+    }
+
+    pub(crate) fn set_flusher(&mut self, tx: tokio::sync::oneshot::Sender<Response>) {
+        self.flusher = Some(tx);
+    }
+
+    /// Sends the status and headers now and lets the body follow (Koa's
+    /// `flushHeaders`): the response — typically with a
+    /// [`Body::stream`](rejoinder_core::Body::stream) body fed from a channel —
+    /// goes to the client at once, while the handler keeps running and
+    /// feeding the stream (server-sent events). Afterwards `ctx.res` refuses
+    /// status and header changes with "headers have already been sent".
+    ///
+    /// # Errors
+    ///
+    /// The headers were already sent, or the context is not being served by
+    /// an app.
+    pub async fn flush_headers(&mut self) -> Result<(), rejoinder_core::Error> {
+        let Some(tx) = self.flusher.take() else {
+            // Reuses the response's own refusal for a clear message.
+            return Response::flushed().set_status(200).map(|_| ());
+        };
+        let res = std::mem::replace(&mut self.res, Response::flushed());
+        if tx.send(res).is_err() {
+            tracing::debug!("flush_headers: the connection is gone");
+        }
+        tokio::task::yield_now().await;
+        Ok(())
     }
 
     pub(crate) fn shared(&self) -> &Shared {
@@ -544,6 +574,7 @@ impl Detached {
             state: http::Extensions::new(),
             params: self.params,
             shared: self.shared,
+            flusher: None,
         }
     }
 }

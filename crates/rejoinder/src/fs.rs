@@ -119,13 +119,18 @@ pub fn safe_relative_path(request_path: &str) -> Option<PathBuf> {
 fn resolve(inner: &Inner, relative: &Path) -> io::Result<FileBody> {
     let not_found = || io::Error::new(io::ErrorKind::NotFound, "not found");
     let root = inner.root.canonicalize()?;
-    let mut path = root.join(relative).canonicalize()?;
+    // A path that does not resolve (missing, under a file, too long, a
+    // symlink loop) names no file: 404, not a server error.
+    let mut path = root
+        .join(relative)
+        .canonicalize()
+        .map_err(|_| not_found())?;
     if !inner.follow_out && !path.starts_with(&root) {
         return Err(not_found());
     }
     if path.is_dir() {
         let index = inner.index.as_deref().ok_or_else(not_found)?;
-        path = path.join(index).canonicalize()?;
+        path = path.join(index).canonicalize().map_err(|_| not_found())?;
         if !inner.follow_out && !path.starts_with(&root) {
             return Err(not_found());
         }

@@ -225,9 +225,11 @@ impl Redirect<'_> {
         let parsed = url::Url::parse("http://localhost/")
             .and_then(|base| base.join(&referrer))
             .ok();
-        let path = parsed
-            .as_ref()
-            .map_or("/".to_owned(), |u| u.path().to_owned());
+        // Only a path, and one that cannot turn into a protocol-relative
+        // URL (`//evil.example/x`) to another host.
+        let path = parsed.as_ref().map_or("/".to_owned(), |u| {
+            format!("/{}", u.path().trim_start_matches(['/', '\\']))
+        });
         let query = parsed
             .as_ref()
             .and_then(|u| u.query())
