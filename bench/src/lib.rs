@@ -1,4 +1,4 @@
-//! Helpers shared by the three bench servers in `src/bin/`.
+//! Helpers shared by the bench servers in `src/bin/`.
 
 /// The port to listen on: the first argument, else `PORT`, else 8080.
 ///
@@ -14,6 +14,16 @@ pub fn port() -> u16 {
                 .expect("port must be a number between 0 and 65535")
         })
         .unwrap_or(8080)
+}
+
+/// The directory a file server serves: the second argument, else
+/// `FILES_DIR`, else the current directory.
+pub fn files_dir() -> std::path::PathBuf {
+    std::env::args()
+        .nth(2)
+        .or_else(|| std::env::var("FILES_DIR").ok())
+        .unwrap_or_else(|| ".".to_owned())
+        .into()
 }
 
 /// A tokio multi-thread runtime with a single worker: run.sh pins the server
