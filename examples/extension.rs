@@ -23,7 +23,10 @@ pub trait FlashExt {
 impl FlashExt for Response {
     fn flash(&mut self, key: &str, message: &str) -> Result<&mut Self, Error> {
         let encoded = rejoinder::uri::encode_component(message);
-        self.append("Set-Cookie", format!("flash_{key}={encoded}; Path=/; HttpOnly; Max-Age=60"))
+        self.append(
+            "Set-Cookie",
+            format!("flash_{key}={encoded}; Path=/; HttpOnly; Max-Age=60"),
+        )
     }
 
     fn flashed(&self) -> Vec<String> {
@@ -47,16 +50,22 @@ async fn authenticate(mut ctx: Context, next: Next) -> Context {
 }
 
 async fn home(mut ctx: Context) -> Result<Context, Error> {
-    let user = ctx.state::<CurrentUser>().map_or("nobody".into(), |u| u.0.clone());
+    let user = ctx
+        .state::<CurrentUser>()
+        .map_or("nobody".into(), |u| u.0.clone());
     ctx.res.flash("notice", &format!("welcome back, {user}"))?;
     let flashed = ctx.res.flashed();
-    ctx.res.set_body(format!("hello {user}; flashed: {flashed:?}\n"));
+    ctx.res
+        .set_body(format!("hello {user}; flashed: {flashed:?}\n"));
     Ok(ctx)
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3002);
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3002);
     println!("extension example on http://127.0.0.1:{port}/");
     App::new()
         .middleware(authenticate)
@@ -71,9 +80,21 @@ mod tests {
 
     #[tokio::test]
     async fn flash_and_state() {
-        let app = rejoinder::App::new().middleware(super::authenticate).handler(super::home);
-        let res = TestClient::new(app).get("/").header("x-user", "ada").send().await;
-        assert_eq!(res.text(), "hello ada; flashed: [\"flash_notice=welcome%20back%2C%20ada\"]\n");
-        assert!(res.header("set-cookie").unwrap().starts_with("flash_notice=welcome%20back%2C%20ada;"));
+        let app = rejoinder::App::new()
+            .middleware(super::authenticate)
+            .handler(super::home);
+        let res = TestClient::new(app)
+            .get("/")
+            .header("x-user", "ada")
+            .send()
+            .await;
+        assert_eq!(
+            res.text(),
+            "hello ada; flashed: [\"flash_notice=welcome%20back%2C%20ada\"]\n"
+        );
+        assert!(res
+            .header("set-cookie")
+            .unwrap()
+            .starts_with("flash_notice=welcome%20back%2C%20ada;"));
     }
 }

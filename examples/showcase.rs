@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use rejoinder::content_disposition::Disposition;
 use rejoinder::fs::ServeDir;
-use rejoinder::{App, Body, Context, HttpError, Json, Router, NO_HEADERS};
+use rejoinder::{App, Body, Context, HttpError, Json, Next, Router, NO_HEADERS};
 
 const ROUTES: &[(&str, &str)] = &[
     (
@@ -296,6 +296,59 @@ async fn jsonp(mut ctx: Context) -> Context {
     ctx
 }
 
+async fn events(mut ctx: Context) -> Result<Context, HttpError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+    ctx.res.set_type("text/event-stream")?;
+    ctx.res.set("Cache-Control", "no-cache")?;
+    ctx.res
+        .set_body(Body::stream(futures_util::stream::poll_fn(move |cx| {
+            rx.poll_recv(cx)
+        })));
+    ctx.flush_headers().await?;
+    for i in 1..=5 {
+        if tx
+            .send(Ok(format!("id: {i}\ndata: tick {i}\n\n")))
+            .await
+            .is_err()
+        {
+            break; // the client went away
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    Ok(ctx)
+}
+
+async fn trailers(mut ctx: Context) -> Result<Context, HttpError> {
+    let started = std::time::Instant::now();
+    ctx.res.set_body("a body with trailers after it\n");
+    ctx.res.trailers_mut().insert("x-checksum", "not-really")?;
+    ctx.res
+        .trailers_mut()
+        .insert_future("x-elapsed", async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            Ok::<_, std::io::Error>(format!("{:?}", started.elapsed()))
+        })?;
+    Ok(ctx)
+}
+
+async fn value(_ctx: Context) -> impl rejoinder::IntoResponse {
+    (
+        201u16,
+        "Made",
+        [("x-kind", "tuple")],
+        ("a response returned as a value\n",),
+    )
+}
+
+async fn timing(ctx: Context, next: Next) -> Context {
+    let started = std::time::Instant::now();
+    let mut ctx = next.run(ctx).await;
+    let _ = ctx
+        .res
+        .set("X-Response-Time", format!("{:?}", started.elapsed()));
+    ctx
+}
+
 fn humantime_now() -> String {
     httpdate::fmt_http_date(SystemTime::now())
 }
@@ -321,6 +374,38 @@ async fn main() -> std::io::Result<()> {
         .get("/docs/{*path}", ServeDir::new(docs).mount("/docs"))
         .get("/download", download)
         .get("/jsonp", jsonp)
+        .get("/events", events)
+        .get("/trailers", trailers)
+        .get("/value", value)
+        .get("/shout", |mut ctx: Context| async move {
+            ctx.res.set_body("this body is shouted by a body filter\n");
+            ctx
+        })
         .fallback(handle);
-    App::new().router(router).listen(("127.0.0.1", port)).await
+    App::new()
+        .router(router)
+        .middleware(timing)
+        .late(|req, res| {
+            if req.path() == "/shout" {
+                let _ = res.set("X-Late-Handler", "saw the final response");
+            }
+        })
+        .header_filter(|res| {
+            res.set("X-Powered-By", "rejoinder")?;
+            Ok(())
+        })
+        .body_filter(|chunk| {
+            if chunk.is_last() && chunk.chunk().starts_with(b"this body is shouted") {
+                let loud = chunk.chunk().to_ascii_uppercase();
+                chunk.set_chunk(loud);
+            }
+        })
+        .log(|e| {
+            tracing::info!(
+                method = %e.method, path = %e.path, status = e.status, bytes = e.bytes_sent,
+                source = e.source.as_str(), duration = ?e.duration, "request"
+            )
+        })
+        .listen(("127.0.0.1", port))
+        .await
 }

@@ -26,7 +26,13 @@ use crate::{Error, Response};
     label = "not a response",
     note = "a handler may return: Response, Context, &'static str, String, Bytes, Vec<u8>, \
             Json<T>, serde_json::Value, Body, StatusCode, (), or Result<T, E> where T and E \
-            are responses"
+            are responses",
+    note = "or a vapr tuple: (code,), (code, message), (code, headers), (code, message, \
+            headers), any of them followed by (body,) or (body, trailers), or ((body,),) / \
+            ((body, trailers),); code is u16 or StatusCode, message &'static str or String, \
+            headers [(&str, &str); N], Vec<(String, String)> or HeaderMap, trailers \
+            [(&str, &str); N] or Vec<(String, String)>; the body always sits in its own 1- or \
+            2-tuple, so (200, \"text\") is a code and a message"
 )]
 pub trait IntoResponse {
     /// Converts.

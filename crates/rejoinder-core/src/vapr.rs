@@ -1,1 +1,1038 @@
-//! vapr's responses as values. (Being written.)
+//! vapr's responses as values: a handler answers with a status code, or with
+//! the code followed by an optional message, headers and a nested body with
+//! optional trailers.
+//!
+//! vapr accepts three shapes, and so does rejoinder:
+//!
+//! - `code`
+//! - `[code, message?, headers?, [body, trailers?]?]`
+//! - `[[body, trailers?]]` (a 200)
+//!
+//! They exist twice here. At compile time they are tuples that implement
+//! [`IntoResponse`]: `(code,)`, `(code, message)`, `(code, headers)`,
+//! `(code, message, headers)`, each optionally followed by `(body,)` or
+//! `(body, trailers)`, and `((body,),)` / `((body, trailers),)`. At run time
+//! they are JSON values read by [`Response::from_value`], for handlers that
+//! receive their answer as data (a script, a fixture, a proxy).
+//!
+//! # Design
+//!
+//! - The slots are told apart by type, never by position alone: a code is a
+//!   `u16` or a [`StatusCode`] ([`Code`]), a message a `&'static str` or a
+//!   `String` ([`Message`]), headers a list of pairs or a
+//!   [`HeaderMap`] ([`Headers`]), and the body always sits in its own 1- or
+//!   2-tuple, so `(200, "Fine")` is a code and a message, never a body. The
+//!   slot traits are sealed: the impls listed are all there are.
+//! - A code is valid when it is a registered status code of 200 or more
+//!   (vapr's rule: no 1xx, nothing unregistered). The message defaults to
+//!   the code's reason phrase.
+//! - The response is sent as given: only the headers in the headers slot,
+//!   no inferred Content-Type, and a missing body is an *empty* body
+//!   (`Content-Length: 0`), not the reason phrase other flavours send. A
+//!   repeated header name replaces the earlier value, as in vapr's `Map`;
+//!   use a [`HeaderMap`] for repeated fields.
+//! - Trailer values here are strings known now. For vapr's promise-valued
+//!   trailers, add a future to the converted response with
+//!   [`Trailers::insert_future`](crate::trailers::Trailers::insert_future)
+//!   through [`Response::trailers_mut`]. Names that must not be trailers
+//!   (Content-Type, Content-Length, …) are refused.
+//! - A value that cannot be sent — an invalid code, a header name or value
+//!   HTTP does not allow, a forbidden trailer — becomes a `500` with an
+//!   empty body; the reason is logged and kept as the response's
+//!   [error cause](Response::error_cause), never shown to the client.
+//!
+//! # Examples
+//!
+//! ```
+//! use rejoinder_core::{IntoResponse, Response};
+//!
+//! let res = (201, "Made", [("x-id", "7")], ("done", [("x-checksum", "abc")])).into_response();
+//! assert_eq!(res.status().as_u16(), 201);
+//! assert_eq!(res.message(), Some("Made"));
+//! assert_eq!(res.get("x-id"), Some("7"));
+//! assert_eq!(res.body().and_then(|b| b.as_text()), Some("done"));
+//! assert_eq!(res.trailers().unwrap().get("x-checksum").unwrap(), "abc");
+//!
+//! // The default message is the reason phrase; no body is an empty body.
+//! let res = (404,).into_response();
+//! assert_eq!(res.message(), Some("Not Found"));
+//! assert!(res.body().unwrap().is_empty());
+//!
+//! // An invalid code is a 500 whose cause says why.
+//! let res = (99, "hm").into_response();
+//! assert_eq!(res.status().as_u16(), 500);
+//! assert!(res.error_cause().unwrap().to_string().starts_with("Invalid response code: 99"));
+//!
+//! // The same shapes as JSON.
+//! let value = serde_json::json!([200, {"x-a": "1"}, ["hi", {"x-checksum": "abc"}]]);
+//! let res = Response::from_value(&value).unwrap();
+//! assert_eq!(res.message(), Some("OK"));
+//! assert_eq!(res.get("x-a"), Some("1"));
+//! assert_eq!(res.body().and_then(|b| b.as_text()), Some("hi"));
+//!
+//! let err = Response::from_value(&serde_json::json!([200, 5])).unwrap_err();
+//! assert!(err.is_invalid_message());
+//! assert!(err.to_string().starts_with(
+//!     "Expected response message to be a string (got number); a response is `code`"
+//! ));
+//! ```
+//!
+//! A body outside its tuple is a message (or headers) slot, so it does not
+//! compile:
+//!
+//! ```compile_fail
+//! use rejoinder_core::IntoResponse;
+//!
+//! let res = (200, "status", [("x-a", "1")], "body").into_response();
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use http::{HeaderMap, StatusCode};
+use serde_json::{Map, Value};
+
+use crate::body::Body;
+use crate::{status, IntoResponse, Response};
+
+/// The valid shapes, quoted in every [`VaprError`].
+const SHAPES: &str =
+    "a response is `code`, `[code, message?, headers?, [body, trailers?]?]` or `[[body, trailers?]]`";
+
+/// Whether vapr accepts `code`: a registered status code of 200 or more.
+fn is_valid_code(code: u16) -> bool {
+    code >= 200 && status::reason(code).is_some()
+}
+
+fn check_code(code: u16) -> Result<StatusCode, VaprError> {
+    match StatusCode::from_u16(code) {
+        Ok(status) if is_valid_code(code) => Ok(status),
+        _ => Err(VaprError::new(Kind::InvalidCode(code.to_string()))),
+    }
+}
+
+// ---- errors -------------------------------------------------------------
+
+/// Why a value is not a vapr response.
+///
+/// The message says what was wrong, in vapr's words where vapr has them,
+/// and lists the valid shapes; the predicates tell the kinds apart. As an
+/// [`IntoResponse`] it is a `500` with an empty body whose cause is logged.
+///
+/// # Examples
+///
+/// ```
+/// use rejoinder_core::Response;
+///
+/// let err = Response::from_value(&serde_json::json!(["200"])).unwrap_err();
+/// assert!(err.is_invalid_shape());
+/// assert_eq!(
+///     err.to_string(),
+///     "Expected response code to be a number (got string); a response is `code`, \
+///      `[code, message?, headers?, [body, trailers?]?]` or `[[body, trailers?]]`"
+/// );
+/// ```
+#[non_exhaustive]
+pub struct VaprError {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    NotAResponse(&'static str),
+    CodeNotNumber(&'static str),
+    InvalidCode(String),
+    MessageNotString(&'static str),
+    Message(crate::Error),
+    BodyNotNested(&'static str),
+    Unexpected(usize),
+    BodyArrayTooLong,
+    HeadersNotObject(&'static str),
+    HeaderValueNotString { name: String, got: &'static str },
+    Header(crate::Error),
+    TrailersNotObject(&'static str),
+    TrailerValueNotString { name: String, got: &'static str },
+    Trailer(crate::Error),
+    BodyType(&'static str),
+}
+
+impl VaprError {
+    fn new(kind: Kind) -> Self {
+        VaprError { kind }
+    }
+
+    /// A code that is not a registered status code of 200 or more.
+    pub fn is_invalid_code(&self) -> bool {
+        matches!(self.kind, Kind::InvalidCode(_))
+    }
+
+    /// A value of the wrong shape: not a number or array, a code that is
+    /// not a number, a body not nested in its own array, or extra values.
+    pub fn is_invalid_shape(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::NotAResponse(_)
+                | Kind::CodeNotNumber(_)
+                | Kind::BodyNotNested(_)
+                | Kind::Unexpected(_)
+                | Kind::BodyArrayTooLong
+        )
+    }
+
+    /// A message that is not a string, or has control characters.
+    pub fn is_invalid_message(&self) -> bool {
+        matches!(self.kind, Kind::MessageNotString(_) | Kind::Message(_))
+    }
+
+    /// Headers that are not an object of strings, or a name or value HTTP
+    /// does not allow.
+    pub fn is_invalid_header(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::HeadersNotObject(_) | Kind::HeaderValueNotString { .. } | Kind::Header(_)
+        )
+    }
+
+    /// Trailers that are not an object of strings, a forbidden name, or a
+    /// name or value HTTP does not allow.
+    pub fn is_invalid_trailer(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::TrailersNotObject(_) | Kind::TrailerValueNotString { .. } | Kind::Trailer(_)
+        )
+    }
+
+    /// A JSON body that is neither a string nor null.
+    pub fn is_invalid_body(&self) -> bool {
+        matches!(self.kind, Kind::BodyType(_))
+    }
+}
+
+impl fmt::Display for VaprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::NotAResponse(got) => {
+                write!(f, "Expected response to be a number or array (got {got})")?;
+            }
+            Kind::CodeNotNumber(got) => {
+                write!(f, "Expected response code to be a number (got {got})")?;
+            }
+            Kind::InvalidCode(code) => write!(
+                f,
+                "Invalid response code: {code}; a code is a registered HTTP status code of \
+                 200 or more (1xx and unregistered codes are refused)"
+            )?,
+            Kind::MessageNotString(got) => {
+                write!(f, "Expected response message to be a string (got {got})")?;
+            }
+            Kind::Message(e) => write!(f, "Invalid response message: {e}")?,
+            Kind::BodyNotNested(got) => write!(
+                f,
+                "Expected response body to be nested within another array (got {got})"
+            )?,
+            Kind::Unexpected(index) => write!(f, "Unexpected value at response array[{index}]")?,
+            Kind::BodyArrayTooLong => {
+                f.write_str("Unexpected value at response body array[2]")?;
+            }
+            Kind::HeadersNotObject(got) => {
+                write!(f, "Expected headers to be an object (got {got})")?;
+            }
+            Kind::HeaderValueNotString { name, got } => write!(
+                f,
+                "Expected header value to be a string (got {got} for {name:?})"
+            )?,
+            Kind::Header(e) => write!(f, "Invalid response header: {e}")?,
+            Kind::TrailersNotObject(got) => {
+                write!(f, "Expected trailers to be an object (got {got})")?;
+            }
+            Kind::TrailerValueNotString { name, got } => write!(
+                f,
+                "Expected trailer value to be a string (got {got} for {name:?}); a trailer \
+                 computed later is added with `trailers_mut().insert_future`"
+            )?,
+            Kind::Trailer(e) => write!(f, "Invalid response trailer: {e}")?,
+            Kind::BodyType(got) => write!(
+                f,
+                "Expected response body to be a string or null (got {got}); serialize other \
+                 values first"
+            )?,
+        }
+        write!(f, "; {SHAPES}")
+    }
+}
+
+impl fmt::Debug for VaprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VaprError")
+            .field("kind", &self.kind)
+            .field("message", &self.to_string())
+            .finish()
+    }
+}
+
+impl std::error::Error for VaprError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            Kind::Message(e) | Kind::Header(e) | Kind::Trailer(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl IntoResponse for VaprError {
+    /// A `500` with an empty body; the error is logged and kept as the
+    /// response's [error cause](Response::error_cause).
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, "invalid vapr response; sending 500");
+        let mut res = Response::new();
+        res.apply_status(StatusCode::INTERNAL_SERVER_ERROR);
+        res.set_body_raw(Body::Empty, false);
+        res.set_error_cause(Arc::new(self));
+        res
+    }
+}
+// ---- compile-time shapes -------------------------------------------------
+
+mod sealed {
+    use super::{Response, VaprError};
+
+    /// Puts one slot of a tuple into the response being built.
+    pub trait Slot {
+        fn apply(self, res: &mut Response) -> Result<(), VaprError>;
+    }
+
+    /// Puts trailer fields into the response being built.
+    pub trait TrailerFields {
+        fn apply_trailers(self, res: &mut Response) -> Result<(), VaprError>;
+    }
+}
+
+use sealed::Slot;
+
+/// A status in the code slot: `u16` or [`StatusCode`]. Sealed.
+///
+/// Only registered codes of 200 or more are valid; any other code turns the
+/// response into a `500` whose cause says "Invalid response code: N".
+pub trait Code: sealed::Slot {}
+
+/// A status message in the message slot: `&'static str` or `String`.
+/// Sealed.
+///
+/// A message with CR, LF or other control characters turns the response
+/// into a `500`.
+pub trait Message: sealed::Slot {}
+
+/// Headers in the headers slot: `[(&str, &str); N]`,
+/// `Vec<(String, String)>` or [`HeaderMap`]. Sealed.
+///
+/// Pairs are set in order, a repeated name replacing the earlier value; a
+/// [`HeaderMap`] keeps all its values. An invalid name or value, or
+/// Transfer-Encoding, turns the response into a `500`.
+pub trait Headers: sealed::Slot {}
+
+/// Trailers after the body: `[(&str, &str); N]` or `Vec<(String, String)>`.
+/// Sealed.
+///
+/// Values computed after the body (vapr's promises) are added to the
+/// converted response with
+/// [`Trailers::insert_future`](crate::trailers::Trailers::insert_future).
+/// A forbidden or invalid name, or an invalid value, turns the response
+/// into a `500`.
+///
+/// # Examples
+///
+/// ```
+/// use rejoinder_core::IntoResponse;
+///
+/// let mut res = (200, ("body", [("x-checksum", "abc")])).into_response();
+/// res.trailers_mut()
+///     .insert_future("x-finished-at", async { Ok::<_, std::io::Error>("later") })
+///     .unwrap();
+/// assert_eq!(res.trailers().unwrap().len(), 2);
+///
+/// let res = (200, ("body", [("content-length", "4")])).into_response();
+/// assert_eq!(res.status().as_u16(), 500);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as response trailers",
+    label = "not trailers",
+    note = "trailers are `[(&str, &str); N]` or `Vec<(String, String)>`, after the body: \
+            `(body, trailers)`"
+)]
+pub trait TrailerFields: sealed::TrailerFields {}
+
+impl Slot for u16 {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        res.apply_status(check_code(self)?);
+        Ok(())
+    }
+}
+impl Code for u16 {}
+
+impl Slot for StatusCode {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        self.as_u16().apply(res)
+    }
+}
+impl Code for StatusCode {}
+
+fn set_message(res: &mut Response, message: Cow<'static, str>) -> Result<(), VaprError> {
+    res.set_message(message)
+        .map(|_| ())
+        .map_err(|e| VaprError::new(Kind::Message(e)))
+}
+
+impl Slot for &'static str {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        set_message(res, Cow::Borrowed(self))
+    }
+}
+impl Message for &'static str {}
+
+impl Slot for String {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        set_message(res, Cow::Owned(self))
+    }
+}
+impl Message for String {}
+
+fn set_header(res: &mut Response, name: &str, value: &str) -> Result<(), VaprError> {
+    res.set(name, value)
+        .map(|_| ())
+        .map_err(|e| VaprError::new(Kind::Header(e)))
+}
+
+impl<const N: usize> Slot for [(&str, &str); N] {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        self.iter().try_for_each(|(n, v)| set_header(res, n, v))
+    }
+}
+impl<const N: usize> Headers for [(&str, &str); N] {}
+
+impl Slot for Vec<(String, String)> {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        self.iter().try_for_each(|(n, v)| set_header(res, n, v))
+    }
+}
+impl Headers for Vec<(String, String)> {}
+
+impl Slot for HeaderMap {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        for (name, value) in &self {
+            res.append(name, value)
+                .map_err(|e| VaprError::new(Kind::Header(e)))?;
+        }
+        Ok(())
+    }
+}
+impl Headers for HeaderMap {}
+
+fn set_trailer(res: &mut Response, name: &str, value: &str) -> Result<(), VaprError> {
+    res.trailers_mut()
+        .insert(name, value)
+        .map(|_| ())
+        .map_err(|e| VaprError::new(Kind::Trailer(e)))
+}
+
+impl<const N: usize> sealed::TrailerFields for [(&str, &str); N] {
+    fn apply_trailers(self, res: &mut Response) -> Result<(), VaprError> {
+        self.iter().try_for_each(|(n, v)| set_trailer(res, n, v))
+    }
+}
+impl<const N: usize> TrailerFields for [(&str, &str); N] {}
+
+impl sealed::TrailerFields for Vec<(String, String)> {
+    fn apply_trailers(self, res: &mut Response) -> Result<(), VaprError> {
+        self.iter().try_for_each(|(n, v)| set_trailer(res, n, v))
+    }
+}
+impl TrailerFields for Vec<(String, String)> {}
+
+impl<B: Into<Body>> Slot for (B,) {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        res.set_body_raw(self.0.into(), false);
+        Ok(())
+    }
+}
+
+impl<B: Into<Body>, T: TrailerFields> Slot for (B, T) {
+    fn apply(self, res: &mut Response) -> Result<(), VaprError> {
+        res.set_body_raw(self.0.into(), false);
+        self.1.apply_trailers(res)
+    }
+}
+
+/// Builds a response from its slots: a 200 until the code slot says
+/// otherwise, an empty body unless the body slot gives one, and a 500 when
+/// a slot is refused.
+fn build(slots: impl FnOnce(&mut Response) -> Result<(), VaprError>) -> Response {
+    let mut res = Response::new();
+    res.apply_status(StatusCode::OK);
+    let result = slots(&mut res);
+    finish(res, result)
+}
+
+fn finish(mut res: Response, result: Result<(), VaprError>) -> Response {
+    match result {
+        Ok(()) => {
+            if res.body().is_none() {
+                res.set_body_raw(Body::Empty, false);
+            }
+            res
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// One `IntoResponse` impl for a tuple of concrete slot types.
+macro_rules! vapr_tuple {
+    ([$($gen:tt)*] ($($slot:ty),+) ($($idx:tt),+)) => {
+        impl<$($gen)*> IntoResponse for ($($slot,)+) {
+            fn into_response(self) -> Response {
+                build(|res| {
+                    $( Slot::apply(self.$idx, res)?; )+
+                    Ok(())
+                })
+            }
+        }
+    };
+}
+
+/// The shapes after a code and, if given, a message: headers, then
+/// optionally a body.
+macro_rules! with_headers {
+    ($c:ty, [$($g:tt)*] $h:ty) => {
+        vapr_tuple!([$($g)*] ($c, $h) (0, 1));
+        vapr_tuple!([$($g)* B: Into<Body>] ($c, $h, (B,)) (0, 1, 2));
+        vapr_tuple!([$($g)* B: Into<Body>, T: TrailerFields] ($c, $h, (B, T)) (0, 1, 2));
+    };
+    ($c:ty, $m:ty, [$($g:tt)*] $h:ty) => {
+        vapr_tuple!([$($g)*] ($c, $m, $h) (0, 1, 2));
+        vapr_tuple!([$($g)* B: Into<Body>] ($c, $m, $h, (B,)) (0, 1, 2, 3));
+        vapr_tuple!([$($g)* B: Into<Body>, T: TrailerFields] ($c, $m, $h, (B, T)) (0, 1, 2, 3));
+    };
+}
+
+/// Every shape that starts with a code (and optionally a message).
+macro_rules! with_code {
+    ($c:ty) => {
+        vapr_tuple!([] ($c) (0));
+        vapr_tuple!([B: Into<Body>] ($c, (B,)) (0, 1));
+        vapr_tuple!([B: Into<Body>, T: TrailerFields] ($c, (B, T)) (0, 1));
+        with_code!(@message $c, &'static str);
+        with_code!(@message $c, String);
+        with_headers!($c, ['h1, 'h2, const N: usize,] [(&'h1 str, &'h2 str); N]);
+        with_headers!($c, [] Vec<(String, String)>);
+        with_headers!($c, [] HeaderMap);
+    };
+    (@message $c:ty, $m:ty) => {
+        vapr_tuple!([] ($c, $m) (0, 1));
+        vapr_tuple!([B: Into<Body>] ($c, $m, (B,)) (0, 1, 2));
+        vapr_tuple!([B: Into<Body>, T: TrailerFields] ($c, $m, (B, T)) (0, 1, 2));
+        with_headers!($c, $m, ['h1, 'h2, const N: usize,] [(&'h1 str, &'h2 str); N]);
+        with_headers!($c, $m, [] Vec<(String, String)>);
+        with_headers!($c, $m, [] HeaderMap);
+    };
+}
+
+with_code!(u16);
+with_code!(StatusCode);
+vapr_tuple!([B: Into<Body>] ((B,)) (0));
+vapr_tuple!([B: Into<Body>, T: TrailerFields] ((B, T)) (0));
+
+// ---- run-time shapes -----------------------------------------------------
+
+/// vapr's name for the type of a value in its messages (`undefined` for a
+/// missing slot).
+fn type_of(value: Option<&Value>) -> &'static str {
+    match value {
+        None => "undefined",
+        Some(Value::Null) => "null",
+        Some(Value::Bool(_)) => "boolean",
+        Some(Value::Number(_)) => "number",
+        Some(Value::String(_)) => "string",
+        Some(Value::Array(_)) => "Array",
+        Some(Value::Object(_)) => "object",
+    }
+}
+
+/// The slots of a JSON response, checked for shape but not yet applied.
+struct Parsed<'v> {
+    code: StatusCode,
+    message: Option<&'v str>,
+    headers: Option<&'v Map<String, Value>>,
+    /// The `[body, trailers?]` array.
+    body: Option<&'v [Value]>,
+}
+
+fn json_code(value: Option<&Value>) -> Result<StatusCode, VaprError> {
+    let Some(Value::Number(n)) = value else {
+        return Err(VaprError::new(Kind::CodeNotNumber(type_of(value))));
+    };
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && (0.0..=f64::from(u16::MAX)).contains(&f) => {
+            // In range and integral: the cast is exact.
+            check_code(f as u16)
+        }
+        // JavaScript prints an integral number without a fraction.
+        Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+            Err(VaprError::new(Kind::InvalidCode((f as i64).to_string())))
+        }
+        _ => Err(VaprError::new(Kind::InvalidCode(n.to_string()))),
+    }
+}
+
+fn parse(value: &Value) -> Result<Parsed<'_>, VaprError> {
+    match value {
+        Value::Number(_) => Ok(Parsed {
+            code: json_code(Some(value))?,
+            message: None,
+            headers: None,
+            body: None,
+        }),
+        Value::Array(items) => parse_array(items),
+        other => Err(VaprError::new(Kind::NotAResponse(type_of(Some(other))))),
+    }
+}
+
+fn parse_array(items: &[Value]) -> Result<Parsed<'_>, VaprError> {
+    if let [Value::Array(body)] = items {
+        return Ok(Parsed {
+            code: StatusCode::OK,
+            message: None,
+            headers: None,
+            body: Some(body),
+        });
+    }
+    let code = json_code(items.first())?;
+    let slot = |i: usize| items.get(i).filter(|v| !v.is_null());
+    // An object or array in the message slot is the headers (or body):
+    // the later slots shift left.
+    let (message, mut headers, mut body, mut end) = match items.get(1) {
+        Some(v @ (Value::Object(_) | Value::Array(_))) => (None, Some(v), slot(2), 3),
+        Some(Value::String(s)) => (Some(s.as_str()), slot(2), slot(3), 4),
+        None | Some(Value::Null) => (None, slot(2), slot(3), 4),
+        Some(other) => {
+            return Err(VaprError::new(Kind::MessageNotString(type_of(Some(other)))));
+        }
+    };
+    // An array in the headers slot is the body.
+    if let Some(Value::Array(_)) = headers {
+        body = headers.take();
+        end -= 1;
+    } else if let Some(b) = body.filter(|b| !b.is_array()) {
+        return Err(VaprError::new(Kind::BodyNotNested(type_of(Some(b)))));
+    }
+    if items.len() > end {
+        return Err(VaprError::new(Kind::Unexpected(end)));
+    }
+    let headers = match headers {
+        None => None,
+        Some(Value::Object(map)) => Some(map),
+        Some(other) => {
+            return Err(VaprError::new(Kind::HeadersNotObject(type_of(Some(other)))));
+        }
+    };
+    Ok(Parsed {
+        code,
+        message,
+        headers,
+        body: body.and_then(Value::as_array).map(Vec::as_slice),
+    })
+}
+
+fn apply_parsed(parsed: Parsed<'_>) -> Result<Response, VaprError> {
+    let mut res = Response::new();
+    res.apply_status(parsed.code);
+    if let Some(message) = parsed.message {
+        set_message(&mut res, Cow::Owned(message.to_owned()))?;
+    }
+    for (name, value) in parsed.headers.into_iter().flatten() {
+        let Value::String(value) = value else {
+            return Err(VaprError::new(Kind::HeaderValueNotString {
+                name: name.clone(),
+                got: type_of(Some(value)),
+            }));
+        };
+        set_header(&mut res, name, value)?;
+    }
+    let (body, trailers) = match parsed.body.unwrap_or_default() {
+        [] => (None, None),
+        [body] => (Some(body), None),
+        [body, trailers] => (Some(body), Some(trailers)),
+        _ => return Err(VaprError::new(Kind::BodyArrayTooLong)),
+    };
+    match trailers {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (name, value) in map {
+                let Value::String(value) = value else {
+                    return Err(VaprError::new(Kind::TrailerValueNotString {
+                        name: name.clone(),
+                        got: type_of(Some(value)),
+                    }));
+                };
+                set_trailer(&mut res, name, value)?;
+            }
+        }
+        Some(other) => {
+            return Err(VaprError::new(Kind::TrailersNotObject(type_of(Some(
+                other,
+            )))));
+        }
+    }
+    let body = match body {
+        None | Some(Value::Null) => Body::Empty,
+        Some(Value::String(s)) => Body::text(s.clone()),
+        Some(other) => return Err(VaprError::new(Kind::BodyType(type_of(Some(other))))),
+    };
+    res.set_body_raw(body, false);
+    Ok(res)
+}
+
+impl Response {
+    /// Reads a vapr response from a JSON value: `code`,
+    /// `[code, message?, headers?, [body, trailers?]?]` or
+    /// `[[body, trailers?]]`, where any optional slot may be `null`, an
+    /// object in the message slot is the headers, and an array in the
+    /// headers slot is the body. See the [module docs](crate::vapr).
+    ///
+    /// The response is sent as given: the message defaults to the reason
+    /// phrase, only the listed headers are sent (no Content-Type is
+    /// inferred), and a missing or `null` body is an empty one. A string
+    /// body is text (HTML when it starts with `<`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rejoinder_core::Response;
+    /// use serde_json::json;
+    ///
+    /// let res = Response::from_value(&json!([201, "Made", ["done"]])).unwrap();
+    /// assert_eq!(res.status().as_u16(), 201);
+    /// assert_eq!(res.message(), Some("Made"));
+    /// assert_eq!(res.body().and_then(|b| b.as_text()), Some("done"));
+    ///
+    /// let res = Response::from_value(&json!([["hi", {"x-checksum": "abc"}]])).unwrap();
+    /// assert_eq!(res.status().as_u16(), 200);
+    /// assert_eq!(res.trailers().unwrap().get("x-checksum").unwrap(), "abc");
+    ///
+    /// let err = Response::from_value(&json!([200, "msg", "body"])).unwrap_err();
+    /// assert!(err.is_invalid_header());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`VaprError`] when the value is not one of the shapes (it says
+    /// which slot is wrong), the code is not a registered status code of
+    /// 200 or more, a header or trailer value is not a string, a header or
+    /// trailer is not allowed by HTTP (or a trailer name is forbidden), or
+    /// the body is neither a string nor `null`. vapr itself finds that last
+    /// one only when sending and closes the connection; rejoinder refuses it
+    /// up front.
+    pub fn from_value(value: &Value) -> Result<Response, VaprError> {
+        apply_parsed(parse(value)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn text(res: &Response) -> Option<&str> {
+        res.body().and_then(Body::as_text)
+    }
+
+    #[test]
+    fn code_only() {
+        let res = (204,).into_response();
+        assert_eq!(res.status(), StatusCode::NO_CONTENT);
+        assert_eq!(res.message(), Some("No Content"));
+        assert!(res.body().unwrap().is_empty());
+        let res = (StatusCode::IM_A_TEAPOT,).into_response();
+        assert_eq!(res.status().as_u16(), 418);
+        assert!(res.error_cause().is_none());
+    }
+
+    #[test]
+    fn valid_codes_are_registered_and_at_least_200() {
+        for code in 0..=1000u16 {
+            let registered = status::reason(code).is_some();
+            assert_eq!(is_valid_code(code), registered && code >= 200, "{code}");
+        }
+        assert!(check_code(101).is_err());
+        assert!(check_code(299).is_err());
+        assert!(check_code(509).is_ok());
+    }
+
+    #[test]
+    fn invalid_code_is_a_500_with_an_empty_body() {
+        for res in [
+            (99,).into_response(),
+            (600, "x").into_response(),
+            (StatusCode::CONTINUE, ("b",)).into_response(),
+        ] {
+            assert_eq!(res.status().as_u16(), 500);
+            assert!(res.body().unwrap().is_empty());
+            assert!(res.headers().is_empty());
+            let cause = res.error_cause().unwrap().to_string();
+            assert!(cause.starts_with("Invalid response code: "), "{cause}");
+            assert!(cause.contains("[[body, trailers?]]"), "{cause}");
+        }
+    }
+
+    #[test]
+    fn message_and_headers() {
+        let res = (200, "Fine").into_response();
+        assert_eq!(res.message(), Some("Fine"));
+        assert!(res.headers().is_empty());
+        let res = (200, String::new()).into_response();
+        assert_eq!(res.message(), Some(""));
+        let res = (200, [("X-A", "1"), ("x-a", "2")]).into_response();
+        assert_eq!(res.message(), Some("OK"));
+        assert_eq!(res.get_all("x-a").len(), 1);
+        assert_eq!(res.get("x-a"), Some("2"));
+        let mut map = HeaderMap::new();
+        map.append("set-cookie", "a=1".parse().unwrap());
+        map.append("set-cookie", "b=2".parse().unwrap());
+        let res = (201, "Made", map, ("x",)).into_response();
+        assert_eq!(res.get_all("set-cookie").len(), 2);
+        assert_eq!(res.status().as_u16(), 201);
+    }
+
+    #[test]
+    fn no_content_type_is_inferred() {
+        let res = (200, ("<p>x</p>",)).into_response();
+        assert!(matches!(res.body(), Some(Body::Html(_))));
+        assert_eq!(res.content_type(), None);
+        let res = (200, [("content-type", "text/html")], ("<p>x</p>",)).into_response();
+        assert_eq!(res.content_type(), Some("text/html"));
+    }
+
+    #[test]
+    fn refused_slots_are_500s_with_causes() {
+        let res = (200, "bad\r\nmessage").into_response();
+        assert_eq!(res.status().as_u16(), 500);
+        assert!(res.error_cause().unwrap().to_string().contains("message"));
+        let res = (200, [("bad name", "v")]).into_response();
+        assert_eq!(res.status().as_u16(), 500);
+        assert!(res.error_cause().unwrap().to_string().contains("header"));
+        let res = (200, [("x", "a\nb")]).into_response();
+        assert_eq!(res.status().as_u16(), 500);
+        let res = (200, [("transfer-encoding", "chunked")]).into_response();
+        assert_eq!(res.status().as_u16(), 500);
+        let res = (("b", [("content-type", "x")]),).into_response();
+        assert_eq!(res.status().as_u16(), 500);
+        assert!(res.headers().is_empty());
+        assert!(res.trailers().is_none());
+        let cause = res.error_cause().unwrap().to_string();
+        assert!(
+            cause.contains("Forbidden trailer name: content-type"),
+            "{cause}"
+        );
+    }
+
+    #[test]
+    fn trailers_and_futures() {
+        let mut res = (200, ("body", vec![("x-a".to_owned(), "1".to_owned())])).into_response();
+        res.trailers_mut()
+            .insert_future("x-b", async { Ok::<_, std::io::Error>("2") })
+            .unwrap();
+        let names: Vec<_> = res
+            .trailers()
+            .unwrap()
+            .names()
+            .map(|n| n.as_str())
+            .collect();
+        assert_eq!(names, ["x-a", "x-b"]);
+    }
+
+    #[test]
+    fn json_shapes() {
+        let res = Response::from_value(&json!(302)).unwrap();
+        assert_eq!(res.status().as_u16(), 302);
+        assert_eq!(res.message(), Some("Found"));
+        assert!(res.body().unwrap().is_empty());
+
+        let res = Response::from_value(&json!([200, null, null, null])).unwrap();
+        assert_eq!(res.message(), Some("OK"));
+        assert!(res.body().unwrap().is_empty());
+
+        let res = Response::from_value(&json!([200, ["b"]])).unwrap();
+        assert_eq!(text(&res), Some("b"));
+
+        let res = Response::from_value(&json!([200, {"a": "1"}, ["b", {"x-t": "v"}]])).unwrap();
+        assert_eq!(res.get("a"), Some("1"));
+        assert_eq!(text(&res), Some("b"));
+        assert_eq!(res.trailers().unwrap().get("x-t").unwrap(), "v");
+
+        let res = Response::from_value(&json!([[null]])).unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        assert!(res.body().unwrap().is_empty());
+
+        let res = Response::from_value(&json!([200.0])).unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+    }
+
+    fn err(value: Value) -> VaprError {
+        Response::from_value(&value).unwrap_err()
+    }
+
+    #[test]
+    fn json_errors_name_the_problem_and_the_shapes() {
+        type Case = (Value, &'static str, fn(&VaprError) -> bool);
+        let cases: Vec<Case> = vec![
+            (
+                json!("hello"),
+                "Expected response to be a number or array (got string)",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!({"code": 200}),
+                "Expected response to be a number or array (got object)",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!(true),
+                "Expected response to be a number or array (got boolean)",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([]),
+                "Expected response code to be a number (got undefined)",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([["a"], 1]),
+                "Expected response code to be a number (got Array)",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!(99),
+                "Invalid response code: 99;",
+                VaprError::is_invalid_code,
+            ),
+            (
+                json!([199]),
+                "Invalid response code: 199;",
+                VaprError::is_invalid_code,
+            ),
+            (
+                json!(200.5),
+                "Invalid response code: 200.5;",
+                VaprError::is_invalid_code,
+            ),
+            (
+                json!(-3),
+                "Invalid response code: -3;",
+                VaprError::is_invalid_code,
+            ),
+            (
+                json!([200, 5]),
+                "Expected response message to be a string (got number)",
+                VaprError::is_invalid_message,
+            ),
+            (
+                json!([200, "m", "x"]),
+                "Expected headers to be an object (got string)",
+                VaprError::is_invalid_header,
+            ),
+            (
+                json!([200, {}, "x"]),
+                "Expected response body to be nested within another array (got string)",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([200, "m", {}, "x"]),
+                "Expected response body to be nested within another array (got string)",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([200, "m", {}, ["b"], "x"]),
+                "Unexpected value at response array[4]",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([200, {}, ["b"], "x"]),
+                "Unexpected value at response array[3]",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([200, ["b"], null]),
+                "Unexpected value at response array[2]",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([200, [1, {}, 2]]),
+                "Unexpected value at response body array[2]",
+                VaprError::is_invalid_shape,
+            ),
+            (
+                json!([200, {"x-n": 1}]),
+                "Expected header value to be a string (got number for \"x-n\")",
+                VaprError::is_invalid_header,
+            ),
+            (
+                json!([200, {"x y": "1"}]),
+                "Invalid response header: invalid header name",
+                VaprError::is_invalid_header,
+            ),
+            (
+                json!([["b", {"content-type": "x"}]]),
+                "Invalid response trailer: Forbidden trailer name: content-type",
+                VaprError::is_invalid_trailer,
+            ),
+            (
+                json!([["b", {"x-t": 5}]]),
+                "Expected trailer value to be a string (got number for \"x-t\")",
+                VaprError::is_invalid_trailer,
+            ),
+            (
+                json!([["b", "t"]]),
+                "Expected trailers to be an object (got string)",
+                VaprError::is_invalid_trailer,
+            ),
+            (
+                json!([200, "msg", {}, [{"a": 1}]]),
+                "Expected response body to be a string or null (got object)",
+                VaprError::is_invalid_body,
+            ),
+            (
+                json!([200, "m", [["x", "y"]]]),
+                "Expected response body to be a string or null (got Array)",
+                VaprError::is_invalid_body,
+            ),
+            (
+                json!([200, "a\nb"]),
+                "Invalid response message: invalid status message",
+                VaprError::is_invalid_message,
+            ),
+        ];
+        for (value, start, kind) in cases {
+            let e = err(value.clone());
+            let text = e.to_string();
+            assert!(text.starts_with(start), "{value}: {text}");
+            assert!(text.ends_with(SHAPES), "{value}: {text}");
+            assert!(kind(&e), "{value}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn errors_keep_their_source() {
+        use std::error::Error as _;
+        assert!(err(json!([200, {"x y": "1"}])).source().is_some());
+        assert!(err(json!(99)).source().is_none());
+    }
+
+    #[test]
+    fn an_error_as_a_response() {
+        let res = err(json!("x")).into_response();
+        assert_eq!(res.status().as_u16(), 500);
+        assert!(res.body().unwrap().is_empty());
+        assert_eq!(res.source(), crate::Source::Error);
+        let res = Response::from_value(&json!([200, 5])).into_response();
+        assert_eq!(res.status().as_u16(), 500);
+    }
+}

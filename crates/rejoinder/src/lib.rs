@@ -52,7 +52,7 @@ pub use server::{shutdown_signal, Serve};
 
 pub use rejoinder_core::{
     body, conditional, content_disposition, error_page, etag, file, fresh, header, http,
-    http_error, kong, mime, response, status, uri, vary, Body, BoxError, Bytes, Error, ExitBody,
-    HttpError, IntoResponse, Json, ResBody, Response, Source, GRPC_TYPE, NO_HEADERS,
+    http_error, kong, mime, response, status, uri, vapr, vary, Body, BoxError, Bytes, Error,
+    ExitBody, HttpError, IntoResponse, Json, ResBody, Response, Source, GRPC_TYPE, NO_HEADERS,
 };
 pub use request_id::X_REQUEST_ID;

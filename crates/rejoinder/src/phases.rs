@@ -186,11 +186,12 @@ pub(crate) fn apply_body_filters(filters: Arc<[Arc<BodyFilter>]>, body: ResBody)
         }
         Err(stream) => {
             let states = filters.iter().map(|_| BodyChunk::new()).collect();
-            ResBody::stream(Box::pin(Filtered {
+            ResBody::boxed(Box::pin(Filtered {
                 inner: stream,
                 filters,
                 states,
                 done: false,
+                pending_trailers: None,
             }))
         }
     }
@@ -201,6 +202,7 @@ struct Filtered {
     filters: Arc<[Arc<BodyFilter>]>,
     states: Vec<BodyChunk>,
     done: bool,
+    pending_trailers: Option<Frame<Bytes>>,
 }
 
 impl Filtered {
@@ -213,25 +215,41 @@ impl Filtered {
     }
 }
 
-impl futures_util::Stream for Filtered {
-    type Item = Result<Bytes, BoxError>;
+impl HttpBody for Filtered {
+    type Data = Bytes;
+    type Error = BoxError;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
         loop {
+            if let Some(t) = this.pending_trailers.take() {
+                return Poll::Ready(Some(Ok(t)));
+            }
             if this.done {
-                return Poll::Ready(None);
+                return Pin::new(&mut this.inner).poll_frame(cx);
             }
             match Pin::new(&mut this.inner).poll_frame(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(Some(Ok(frame))) => {
-                    if let Ok(data) = frame.into_data() {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => {
                         let out = this.run(data, false);
                         if !out.is_empty() {
-                            return Poll::Ready(Some(Ok(out)));
+                            return Poll::Ready(Some(Ok(Frame::data(out))));
                         }
                     }
-                }
+                    Err(trailers) => {
+                        // The data ended: flush the filters, then the trailers.
+                        this.done = true;
+                        this.pending_trailers = Some(trailers);
+                        let out = this.run(Bytes::new(), true);
+                        if !out.is_empty() {
+                            return Poll::Ready(Some(Ok(Frame::data(out))));
+                        }
+                    }
+                },
                 Poll::Ready(Some(Err(e))) => {
                     this.done = true;
                     return Poll::Ready(Some(Err(e)));
@@ -239,7 +257,7 @@ impl futures_util::Stream for Filtered {
                 Poll::Ready(None) => {
                     this.done = true;
                     let out = this.run(Bytes::new(), true);
-                    return Poll::Ready((!out.is_empty()).then_some(Ok(out)));
+                    return Poll::Ready((!out.is_empty()).then_some(Ok(Frame::data(out))));
                 }
             }
         }

@@ -86,3 +86,23 @@ fn forbidden_and_invalid_trailers_are_refused() {
     assert!(res.trailers_mut().insert("bad name", "v").is_err());
     assert!(res.trailers().is_none());
 }
+
+#[tokio::test]
+async fn trailers_survive_body_filters_and_the_log_phase() {
+    let app = rejoinder::App::new()
+        .handler(|mut ctx: rejoinder::Context| async move {
+            ctx.res.set_body("abc");
+            let _ = ctx.res.trailers_mut().insert("x-t", "1");
+            ctx
+        })
+        .body_filter(|chunk| {
+            if let Some(b) = chunk.raw_body() {
+                chunk.set_raw_body(b.to_ascii_uppercase());
+            }
+        })
+        .log(|_| {});
+    let srv = rejoinder::testing::TestServer::start(app).await;
+    let wire = raw::send(srv.addr(), "GET", "/", &[("TE", "trailers")]).await;
+    assert_eq!(wire.text(), "ABC");
+    assert_eq!(wire.trailers, [("x-t".to_string(), "1".to_string())]);
+}

@@ -1,0 +1,10 @@
+use rejoinder_core::IntoResponse;
+
+// The code is a number or a StatusCode, not a string.
+fn handler() -> impl IntoResponse {
+    ("200",)
+}
+
+fn main() {
+    let _ = handler().into_response();
+}

@@ -1,0 +1,10 @@
+use rejoinder_core::IntoResponse;
+
+// The message slot takes a string, not a number.
+fn handler() -> impl IntoResponse {
+    (200, 5)
+}
+
+fn main() {
+    let _ = handler().into_response();
+}

@@ -1,0 +1,10 @@
+use rejoinder_core::IntoResponse;
+
+// Trailers are pairs, after the body.
+fn handler() -> impl IntoResponse {
+    (200, ("body", "x-t: 1"))
+}
+
+fn main() {
+    let _ = handler().into_response();
+}
