@@ -137,6 +137,9 @@ impl http_body::Body for ResBody {
             }
             Kind::Boxed(b) => return b.as_mut().poll_frame(cx),
         };
+        if let Poll::Ready(Some(Err(e))) = &data {
+            tracing::error!(error = %e, "the body failed after the headers were sent; aborting the connection");
+        }
         match data {
             Poll::Ready(None) => match &mut this.trailers {
                 Some(t) => match t.as_mut().poll(cx) {
