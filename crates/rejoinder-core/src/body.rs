@@ -277,6 +277,23 @@ impl Body {
         }
     }
 
+    /// The Content-Type this body implies, as a ready header value (the
+    /// values are built at compile time, so this costs nothing per request).
+    pub(crate) fn default_content_type_value(&self) -> Option<http::HeaderValue> {
+        const TEXT: http::HeaderValue = http::HeaderValue::from_static("text/plain; charset=utf-8");
+        const HTML: http::HeaderValue = http::HeaderValue::from_static("text/html; charset=utf-8");
+        const BINARY: http::HeaderValue = http::HeaderValue::from_static("application/octet-stream");
+        const JSON: http::HeaderValue =
+            http::HeaderValue::from_static("application/json; charset=utf-8");
+        match self {
+            Body::Empty => None,
+            Body::Text(_) => Some(TEXT),
+            Body::Html(_) => Some(HTML),
+            Body::Bytes(_) | Body::Stream(_) | Body::File(_) => Some(BINARY),
+            Body::Json(_) => Some(JSON),
+        }
+    }
+
     /// The Content-Type this body implies when the handler set none.
     pub fn default_content_type(&self) -> Option<&'static str> {
         match self {

@@ -52,10 +52,18 @@ impl IntoResponse for () {
 }
 
 impl IntoResponse for StatusCode {
+    /// A bare status, as vapr's `return 204`: that status, its reason
+    /// phrase and an empty body.
     fn into_response(self) -> Response {
-        let mut res = Response::new();
-        let _ = res.set_status(self);
-        res
+        (self,).into_response()
+    }
+}
+
+impl IntoResponse for u16 {
+    /// A bare code, as vapr's `return 404`; a code that is not a registered
+    /// status of 200 or more is a 500 whose cause says so.
+    fn into_response(self) -> Response {
+        (self,).into_response()
     }
 }
 

@@ -913,7 +913,7 @@ impl Response {
                     };
                     self.headers.insert(
                         header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/plain; charset=utf-8"),
+                        TEXT_PLAIN,
                     );
                     self.headers.remove(header::CONTENT_LENGTH);
                     ResBody::full(text)
@@ -944,9 +944,8 @@ impl Response {
 
     fn infer_content_type(&mut self, body: &Body) {
         if self.infer_type && !self.headers.contains_key(header::CONTENT_TYPE) {
-            if let Some(ct) = body.default_content_type() {
-                self.headers
-                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+            if let Some(ct) = body.default_content_type_value() {
+                self.headers.insert(header::CONTENT_TYPE, ct);
             }
         }
     }
@@ -988,6 +987,8 @@ impl Response {
         }
     }
 }
+
+const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
 
 fn has_json_word(s: &str) -> bool {
     // Koa's /\bjson\b/i.

@@ -268,7 +268,7 @@ impl App {
     /// A handler that panics yields a 500 (the panic is logged) and the app
     /// keeps serving.
     pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
-        let started = std::time::Instant::now();
+        let started = self.log.is_some().then(std::time::Instant::now);
         let method = req.method().clone();
         let version = req.version();
         let path = self.log.is_some().then(|| req.uri().path().to_owned());
@@ -286,13 +286,13 @@ impl App {
                     let mut ctx = next.run(ctx).await;
                     for handler in &late {
                         let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            handler(&ctx.req, &mut ctx.res)
+                            { let fields = &mut *ctx; handler(&fields.req, &mut fields.res) }
                         }));
                         if run.is_err() {
                             tracing::error!("a late handler panicked; it was skipped");
                         }
                     }
-                    ctx.res
+                    ctx.into_response()
                 })
             }
         };
@@ -345,6 +345,7 @@ impl App {
                 completed: false,
             };
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
+            let started = started.unwrap_or_else(std::time::Instant::now);
             let logged = crate::phases::Logged::new(body, entry, started, callbacks.clone());
             *response.body_mut() = crate::phases::into_res_body(logged);
         }

@@ -289,6 +289,15 @@ pub(crate) fn accepts<'a>(accept: &str, offered: &[&'a str], absent: bool) -> Op
 /// ```
 #[derive(Debug)]
 pub struct Context {
+    // Boxed: a context moves through handler and middleware futures, and
+    // moving a pointer is cheaper than copying the request and response.
+    fields: Box<ContextFields>,
+}
+
+/// What a [`Context`] holds; a `Context` dereferences to it, so
+/// `ctx.req` and `ctx.res` read as fields.
+#[derive(Debug)]
+pub struct ContextFields {
     /// The request.
     pub req: Request,
     /// The response being built.
@@ -297,6 +306,20 @@ pub struct Context {
     params: Vec<(String, String)>,
     shared: Arc<Shared>,
     flusher: Option<tokio::sync::oneshot::Sender<Response>>,
+}
+
+impl std::ops::Deref for Context {
+    type Target = ContextFields;
+
+    fn deref(&self) -> &ContextFields {
+        &self.fields
+    }
+}
+
+impl std::ops::DerefMut for Context {
+    fn deref_mut(&mut self) -> &mut ContextFields {
+        &mut self.fields
+    }
 }
 
 impl Context {
@@ -309,12 +332,14 @@ impl Context {
     pub(crate) fn with_shared(req: http::Request<RequestBody>, shared: Arc<Shared>) -> Self {
         let (head, body) = req.into_parts();
         Context {
-            req: Request::new(head, body),
-            res: Response::new(),
-            state: http::Extensions::new(),
-            params: Vec::new(),
-            shared,
-            flusher: None,
+            fields: Box::new(ContextFields {
+                req: Request::new(head, body),
+                res: Response::new(),
+                state: http::Extensions::new(),
+                params: Vec::new(),
+                shared,
+                flusher: None,
+            }),
         }
     }
 
@@ -565,23 +590,25 @@ pub(crate) struct Detached {
 impl Detached {
     pub(crate) fn reattach(self, res: Response) -> Context {
         Context {
-            req: Request {
-                head: self.head,
-                body: None,
-                id: self.id,
-            },
-            res,
-            state: http::Extensions::new(),
-            params: self.params,
-            shared: self.shared,
-            flusher: None,
+            fields: Box::new(ContextFields {
+                req: Request {
+                    head: self.head,
+                    body: None,
+                    id: self.id,
+                },
+                res,
+                state: http::Extensions::new(),
+                params: self.params,
+                shared: self.shared,
+                flusher: None,
+            }),
         }
     }
 }
 
 impl IntoResponse for Context {
     fn into_response(self) -> Response {
-        self.res
+        self.fields.res
     }
 }
 

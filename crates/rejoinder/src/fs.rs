@@ -139,10 +139,10 @@ fn resolve(inner: &Inner, relative: &Path) -> io::Result<FileBody> {
 }
 
 impl Handler for ServeDir {
-    fn call(&self, ctx: Context) -> BoxFuture<Response> {
+    fn call(&self, mut ctx: Context) -> BoxFuture<Response> {
         let inner = self.inner.clone();
         Box::pin(async move {
-            let mut res = ctx.res;
+            let mut res = std::mem::take(&mut ctx.res);
             let method = ctx.req.method();
             if method != Method::GET && method != Method::HEAD {
                 let _ = res.set_status(405);

@@ -38,7 +38,7 @@ use std::sync::Arc;
 
 use http::header::{HeaderValue, ALLOW};
 use http::Method;
-use rejoinder_core::Response;
+use rejoinder_core::{IntoResponse, Response};
 
 use crate::app::{BoxFuture, Handler};
 use crate::context::Context;
@@ -289,7 +289,7 @@ impl Handler for Router {
         let Some((index, params)) = found else {
             return match &self.fallback {
                 Some(f) => f.call(ctx),
-                None => Box::pin(async move { ctx.res }),
+                None => Box::pin(async move { ctx.into_response() }),
             };
         };
         let endpoint = &self.endpoints[index];
@@ -312,7 +312,7 @@ impl Handler for Router {
             None => {
                 let allow = Router::allow(endpoint);
                 Box::pin(async move {
-                    let mut res = ctx.res;
+                    let mut res = ctx.into_response();
                     let _ = res.set_status(405);
                     if let Ok(v) = HeaderValue::from_str(&allow) {
                         res.headers_mut().insert(ALLOW, v);
