@@ -282,7 +282,8 @@ impl Body {
     pub(crate) fn default_content_type_value(&self) -> Option<http::HeaderValue> {
         const TEXT: http::HeaderValue = http::HeaderValue::from_static("text/plain; charset=utf-8");
         const HTML: http::HeaderValue = http::HeaderValue::from_static("text/html; charset=utf-8");
-        const BINARY: http::HeaderValue = http::HeaderValue::from_static("application/octet-stream");
+        const BINARY: http::HeaderValue =
+            http::HeaderValue::from_static("application/octet-stream");
         const JSON: http::HeaderValue =
             http::HeaderValue::from_static("application/json; charset=utf-8");
         match self {

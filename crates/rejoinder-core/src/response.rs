@@ -911,10 +911,7 @@ impl Response {
                             |r| Bytes::from_static(r.as_bytes()),
                         ),
                     };
-                    self.headers.insert(
-                        header::CONTENT_TYPE,
-                        TEXT_PLAIN,
-                    );
+                    self.headers.insert(header::CONTENT_TYPE, TEXT_PLAIN);
                     self.headers.remove(header::CONTENT_LENGTH);
                     ResBody::full(text)
                 }

@@ -286,7 +286,7 @@ impl App {
                     let mut ctx = next.run(ctx).await;
                     for handler in &late {
                         let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            { let fields = &mut *ctx; handler(&fields.req, &mut fields.res) }
+                            handler(&ctx.req, &mut ctx.res)
                         }));
                         if run.is_err() {
                             tracing::error!("a late handler panicked; it was skipped");

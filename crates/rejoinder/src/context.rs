@@ -98,7 +98,9 @@ impl HttpBody for RequestBody {
 /// query, headers, `accepts()`, Referer.
 #[derive(Debug)]
 pub struct Request {
-    head: Parts,
+    // Boxed: the head is the bulk of a request, and a context moves through
+    // several futures; moving a pointer is cheaper than copying it.
+    head: Box<Parts>,
     body: Option<RequestBody>,
     id: http::HeaderValue,
 }
@@ -107,7 +109,7 @@ impl Request {
     pub(crate) fn new(head: Parts, body: RequestBody) -> Self {
         let id = crate::request_id::for_request(&head.headers);
         Request {
-            head,
+            head: Box::new(head),
             body: Some(body),
             id,
         }
@@ -289,15 +291,6 @@ pub(crate) fn accepts<'a>(accept: &str, offered: &[&'a str], absent: bool) -> Op
 /// ```
 #[derive(Debug)]
 pub struct Context {
-    // Boxed: a context moves through handler and middleware futures, and
-    // moving a pointer is cheaper than copying the request and response.
-    fields: Box<ContextFields>,
-}
-
-/// What a [`Context`] holds; a `Context` dereferences to it, so
-/// `ctx.req` and `ctx.res` read as fields.
-#[derive(Debug)]
-pub struct ContextFields {
     /// The request.
     pub req: Request,
     /// The response being built.
@@ -306,20 +299,6 @@ pub struct ContextFields {
     params: Vec<(String, String)>,
     shared: Arc<Shared>,
     flusher: Option<tokio::sync::oneshot::Sender<Response>>,
-}
-
-impl std::ops::Deref for Context {
-    type Target = ContextFields;
-
-    fn deref(&self) -> &ContextFields {
-        &self.fields
-    }
-}
-
-impl std::ops::DerefMut for Context {
-    fn deref_mut(&mut self) -> &mut ContextFields {
-        &mut self.fields
-    }
 }
 
 impl Context {
@@ -332,14 +311,12 @@ impl Context {
     pub(crate) fn with_shared(req: http::Request<RequestBody>, shared: Arc<Shared>) -> Self {
         let (head, body) = req.into_parts();
         Context {
-            fields: Box::new(ContextFields {
-                req: Request::new(head, body),
-                res: Response::new(),
-                state: http::Extensions::new(),
-                params: Vec::new(),
-                shared,
-                flusher: None,
-            }),
+            req: Request::new(head, body),
+            res: Response::new(),
+            state: http::Extensions::new(),
+            params: Vec::new(),
+            shared,
+            flusher: None,
         }
     }
 
@@ -590,25 +567,23 @@ pub(crate) struct Detached {
 impl Detached {
     pub(crate) fn reattach(self, res: Response) -> Context {
         Context {
-            fields: Box::new(ContextFields {
-                req: Request {
-                    head: self.head,
-                    body: None,
-                    id: self.id,
-                },
-                res,
-                state: http::Extensions::new(),
-                params: self.params,
-                shared: self.shared,
-                flusher: None,
-            }),
+            req: Request {
+                head: Box::new(self.head),
+                body: None,
+                id: self.id,
+            },
+            res,
+            state: http::Extensions::new(),
+            params: self.params,
+            shared: self.shared,
+            flusher: None,
         }
     }
 }
 
 impl IntoResponse for Context {
     fn into_response(self) -> Response {
-        self.fields.res
+        self.res
     }
 }
 
