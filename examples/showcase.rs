@@ -374,7 +374,7 @@ async fn main() -> std::io::Result<()> {
         .get("/docs/{*path}", ServeDir::new(docs).mount("/docs"))
         .get("/download", download)
         .get("/jsonp", jsonp)
-        .get("/events", events)
+        .get("/events", rejoinder::flushable(events))
         .get("/trailers", trailers)
         .get("/value", value)
         .get("/shout", |mut ctx: Context| async move {

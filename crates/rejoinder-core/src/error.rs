@@ -45,6 +45,12 @@ impl Error {
         Error { kind }
     }
 
+    /// An error with the given message, for code that builds on the
+    /// response (extensions, the server crate).
+    pub fn other(message: impl Into<String>) -> Self {
+        Error::new(Kind::Invalid(message.into()))
+    }
+
     /// A status code outside 100–999, or an unknown status name.
     pub fn is_invalid_status(&self) -> bool {
         matches!(self.kind, Kind::Status(_))

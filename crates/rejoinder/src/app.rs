@@ -273,9 +273,7 @@ impl App {
         let version = req.version();
         let path = self.log.is_some().then(|| req.uri().path().to_owned());
         let preconditions = rejoinder_core::conditional::Preconditions::from_headers(req.headers());
-        let mut ctx = Context::with_shared(req, self.shared.clone());
-        let (flush_tx, flush_rx) = tokio::sync::oneshot::channel();
-        ctx.set_flusher(flush_tx);
+        let ctx = Context::with_shared(req, self.shared.clone());
         let request_id = ctx.req.id_value().clone();
         let fut: BoxFuture<Response> = match &self.chain {
             None => self.handler.call(ctx),
@@ -296,17 +294,7 @@ impl App {
                 })
             }
         };
-        let guarded = AssertUnwindSafe(fut).catch_unwind();
-        let outcome = match futures_util::future::select(guarded, flush_rx).await {
-            futures_util::future::Either::Left((outcome, _)) => outcome,
-            futures_util::future::Either::Right((Ok(flushed), rest)) => {
-                // The handler flushed its headers: answer with that response
-                // now and let the handler finish feeding the body.
-                tokio::spawn(rest);
-                Ok(flushed)
-            }
-            futures_util::future::Either::Right((Err(_), rest)) => rest.await,
-        };
+        let outcome = AssertUnwindSafe(fut).catch_unwind().await;
         let mut res = match outcome {
             Ok(res) => res,
             Err(panic) => panic_response(panic.as_ref(), &method),
@@ -361,6 +349,55 @@ impl App {
             }
         }
         response
+    }
+}
+
+/// Wraps a handler so it may call [`Context::flush_headers`]: the response
+/// goes out when the handler flushes, while the handler keeps running (for
+/// server-sent events). Only wrapped handlers pay for the channel this
+/// needs.
+///
+/// ```
+/// use rejoinder::{flushable, App, Body, Context, HttpError};
+///
+/// let app = App::new().handler(flushable(|mut ctx: Context| async move {
+///     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(8);
+///     ctx.res.set_type("text/event-stream")?;
+///     ctx.res.set_body(Body::stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))));
+///     ctx.flush_headers().await?;
+///     let _ = tx.send(Ok("data: hello\n\n".into())).await;
+///     Ok::<_, HttpError>(ctx)
+/// }));
+/// # drop(app);
+/// ```
+pub fn flushable<H: Handler>(handler: H) -> Flushable<H> {
+    Flushable(handler)
+}
+
+/// A handler that may flush its headers early; see [`flushable`].
+#[derive(Debug, Clone, Copy)]
+pub struct Flushable<H>(pub H);
+
+impl<H: Handler> Handler for Flushable<H> {
+    fn call(&self, mut ctx: Context) -> BoxFuture<Response> {
+        use futures_util::future::{select, Either};
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        ctx.set_flusher(tx);
+        let method = ctx.req.method().clone();
+        let guarded = AssertUnwindSafe(self.0.call(ctx)).catch_unwind();
+        Box::pin(async move {
+            let outcome = match select(guarded, rx).await {
+                Either::Left((outcome, _)) => outcome,
+                Either::Right((Ok(flushed), rest)) => {
+                    // Answer with the flushed response now; the handler
+                    // keeps feeding its body.
+                    tokio::spawn(rest);
+                    Ok(flushed)
+                }
+                Either::Right((Err(_), rest)) => rest.await,
+            };
+            outcome.unwrap_or_else(|panic| panic_response(panic.as_ref(), &method))
+        })
     }
 }
 

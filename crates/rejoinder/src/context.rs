@@ -331,14 +331,22 @@ impl Context {
     /// feeding the stream (server-sent events). Afterwards `ctx.res` refuses
     /// status and header changes with "headers have already been sent".
     ///
+    /// The handler must be wrapped with [`flushable`](crate::flushable),
+    /// which sets up the channel this needs (other handlers pay nothing).
+    ///
     /// # Errors
     ///
-    /// The headers were already sent, or the context is not being served by
-    /// an app.
+    /// The headers were already sent, or the handler is not flushable.
     pub async fn flush_headers(&mut self) -> Result<(), rejoinder_core::Error> {
+        if self.res.headers_sent() {
+            return Err(rejoinder_core::Error::other(
+                "headers have already been sent; flush_headers runs once",
+            ));
+        }
         let Some(tx) = self.flusher.take() else {
-            // Reuses the response's own refusal for a clear message.
-            return Response::flushed().set_status(200).map(|_| ());
+            return Err(rejoinder_core::Error::other(
+                "flush_headers needs a flushable handler: wrap it with rejoinder::flushable(handler)",
+            ));
         };
         let res = std::mem::replace(&mut self.res, Response::flushed());
         if tx.send(res).is_err() {

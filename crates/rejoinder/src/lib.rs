@@ -43,7 +43,7 @@ pub mod router;
 mod server;
 pub mod testing;
 
-pub use app::{App, Handler};
+pub use app::{flushable, App, Flushable, Handler};
 pub use context::{Context, Request, RequestBody};
 pub use middleware::{Middleware, Next};
 pub use redirect::{Redirect, RedirectError};

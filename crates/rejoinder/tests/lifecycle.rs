@@ -35,7 +35,7 @@ async fn flush_headers_streams_events_before_the_handler_finishes() {
     let (release_tx, release_rx) = oneshot::channel::<()>();
     let release = Arc::new(std::sync::Mutex::new(Some(release_rx)));
     let (refused_tx, mut refused_rx) = mpsc::unbounded_channel::<String>();
-    let app = App::new().handler(move |mut ctx: Context| {
+    let app = App::new().handler(rejoinder::flushable(move |mut ctx: Context| {
         let release = release.lock().unwrap().take();
         let refused_tx = refused_tx.clone();
         async move {
@@ -55,7 +55,7 @@ async fn flush_headers_streams_events_before_the_handler_finishes() {
             tx.send(Ok("data: second\n\n".into())).await.unwrap();
             ctx
         }
-    });
+    }));
     let srv = TestServer::start(app).await;
     let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
     stream
