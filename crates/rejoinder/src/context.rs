@@ -477,13 +477,19 @@ impl Context {
         V: IntoHeaderValues,
     {
         if !(400..=599).contains(&status) {
-            return Err(HttpError::wrap(InvalidErrorStatus(status)));
+            return Err(HttpError::wrap(rejoinder_core::Error::other(format!(
+                "code must be a number between 400 and 599, got {status}"
+            ))));
         }
         let mut fields: Vec<(String, HeaderValues)> = Vec::new();
         for (n, v) in headers {
             let name = n.as_ref().replace('_', "-");
-            let header = rejoinder_core::http::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|_| HttpError::wrap(InvalidErrorHeader(name.clone())))?;
+            let header =
+                rejoinder_core::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    HttpError::wrap(rejoinder_core::Error::other(format!(
+                        "invalid header name {name:?} in error headers"
+                    )))
+                })?;
             let values = v.into_header_values(&header).map_err(HttpError::wrap)?;
             fields.push((name, values));
         }
@@ -537,32 +543,6 @@ impl Context {
         })
     }
 }
-
-#[derive(Debug)]
-struct InvalidErrorStatus(u16);
-
-impl std::fmt::Display for InvalidErrorStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "code must be a number between 400 and 599, got {}",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for InvalidErrorStatus {}
-
-#[derive(Debug)]
-struct InvalidErrorHeader(String);
-
-impl std::fmt::Display for InvalidErrorHeader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invalid header name {:?} in error headers", self.0)
-    }
-}
-
-impl std::error::Error for InvalidErrorHeader {}
 
 /// A request head kept aside while a handler runs.
 pub(crate) struct Detached {
