@@ -45,6 +45,13 @@ pub const CHUNK: usize = 256 * 1024;
 /// An open file to send, or a byte range of it.
 #[derive(Clone)]
 pub struct FileBody {
+    // Boxed: a body travels inside every response; keeping this variant
+    // pointer-sized keeps `Body` and `Response` small to move.
+    inner: Box<FileInner>,
+}
+
+#[derive(Clone)]
+struct FileInner {
     path: PathBuf,
     file: Arc<std::fs::File>,
     size: u64,
@@ -57,9 +64,9 @@ pub struct FileBody {
 impl fmt::Debug for FileBody {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileBody")
-            .field("path", &self.path)
-            .field("size", &self.size)
-            .field("range", &(self.start..self.end))
+            .field("path", &self.inner.path)
+            .field("size", &self.inner.size)
+            .field("range", &(self.inner.start..self.inner.end))
             .finish()
     }
 }
@@ -101,70 +108,75 @@ impl FileBody {
             None
         };
         Ok(FileBody {
-            path,
-            file: Arc::new(file),
-            size,
-            modified: meta.modified().ok(),
-            start: 0,
-            end: size,
-            preloaded,
+            inner: Box::new(FileInner {
+                path,
+                file: Arc::new(file),
+                size,
+                modified: meta.modified().ok(),
+                start: 0,
+                end: size,
+                preloaded,
+            }),
         })
     }
 
     /// The whole file's size.
     pub fn size(&self) -> u64 {
-        self.size
+        self.inner.size
     }
 
     /// The bytes that will be sent (the range's length).
     pub fn len(&self) -> u64 {
-        self.end - self.start
+        self.inner.end - self.inner.start
     }
 
     /// Whether nothing will be sent.
     pub fn is_empty(&self) -> bool {
-        self.start == self.end
+        self.inner.start == self.inner.end
     }
 
     /// The file's path.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.inner.path
     }
 
     /// The file's modification time.
     pub fn modified(&self) -> Option<SystemTime> {
-        self.modified
+        self.inner.modified
     }
 
     /// The byte range being sent, end exclusive.
     pub fn range(&self) -> std::ops::Range<u64> {
-        self.start..self.end
+        self.inner.start..self.inner.end
     }
 
     /// Sends only `start..end` (end exclusive) of the file.
     pub(crate) fn set_range(&mut self, start: u64, end: u64) {
-        self.start = start.min(self.size);
-        self.end = end.clamp(self.start, self.size);
+        self.inner.start = start.min(self.inner.size);
+        self.inner.end = end.clamp(self.inner.start, self.inner.size);
     }
 
     /// A weak validator from the size and modification time,
     /// `W/"<size hex>-<mtime hex>"`.
     pub fn weak_etag(&self) -> String {
         let mtime = self
+            .inner
             .modified
             .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        format!("W/\"{:x}-{:x}\"", self.size, mtime)
+        format!("W/\"{:x}-{:x}\"", self.inner.size, mtime)
     }
 
     pub(crate) fn into_stream(self) -> FileStream {
+        let inner = *self.inner;
+        let (start, end) = (inner.start, inner.end);
         FileStream {
-            file: self.file,
-            preloaded: self
+            file: inner.file,
+            preloaded: inner
                 .preloaded
-                .map(|b| b.slice(self.start as usize..self.end as usize)),
-            pos: self.start,
-            end: self.end,
+                .map(|b| b.slice(start as usize..end as usize)),
+            pos: start,
+            end,
             pending: None,
         }
     }

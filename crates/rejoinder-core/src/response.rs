@@ -583,14 +583,22 @@ impl Response {
     /// Sets the body as given, without Koa's status and type rules, and
     /// without content-type inference (Kong's `exit`).
     pub(crate) fn set_body_raw(&mut self, body: Body, infer_type: bool) {
-        self.headers.remove(header::CONTENT_LENGTH);
+        self.drop_length();
         self.infer_type = infer_type;
         self.body = Some(body);
     }
 
+    /// Removes any Content-Length (skipping the hash lookup when there are
+    /// no headers at all, the common case on the hot path).
+    fn drop_length(&mut self) {
+        if !self.headers.is_empty() {
+            self.headers.remove(header::CONTENT_LENGTH);
+        }
+    }
+
     fn strip_content_headers(&mut self) {
         self.headers.remove(header::CONTENT_TYPE);
-        self.headers.remove(header::CONTENT_LENGTH);
+        self.drop_length();
         self.infer_type = false;
     }
 
@@ -633,8 +641,8 @@ impl Response {
             self.explicit_status = true;
             self.message = None;
         }
-        self.headers.remove(header::CONTENT_LENGTH);
-        let has_type = self.headers.contains_key(header::CONTENT_TYPE);
+        self.drop_length();
+        let has_type = !self.headers.is_empty() && self.headers.contains_key(header::CONTENT_TYPE);
         if let Body::Json(_) = body {
             let json_type = self
                 .get("content-type")
@@ -669,13 +677,13 @@ impl Response {
             self.body = Some(Body::Empty);
             return self;
         }
-        let has_type = self.headers.contains_key(header::CONTENT_TYPE);
+        let has_type = !self.headers.is_empty() && self.headers.contains_key(header::CONTENT_TYPE);
         if !self.explicit_status {
             self.status = StatusCode::OK;
             self.explicit_status = true;
             self.message = None;
         }
-        self.headers.remove(header::CONTENT_LENGTH);
+        self.drop_length();
         self.infer_type = !has_type;
         self.body = Some(body);
         self
@@ -887,7 +895,7 @@ impl Response {
         let code = self.status.as_u16();
         let wire = if status::is_empty(code) {
             self.headers.remove(header::CONTENT_TYPE);
-            self.headers.remove(header::CONTENT_LENGTH);
+            self.drop_length();
             ResBody::empty()
         } else if method == Method::HEAD {
             if let Some(b) = &body {
@@ -912,7 +920,7 @@ impl Response {
                         ),
                     };
                     self.headers.insert(header::CONTENT_TYPE, TEXT_PLAIN);
-                    self.headers.remove(header::CONTENT_LENGTH);
+                    self.drop_length();
                     ResBody::full(text)
                 }
                 Some(b) => {
@@ -926,7 +934,7 @@ impl Response {
                 if let Some(v) = trailers.declaration() {
                     self.headers.insert(header::TRAILER, v);
                 }
-                self.headers.remove(header::CONTENT_LENGTH);
+                self.drop_length();
                 wire.with_trailers(Box::pin(trailers.resolve()))
             }
             _ => wire,
@@ -940,9 +948,12 @@ impl Response {
     }
 
     fn infer_content_type(&mut self, body: &Body) {
-        if self.infer_type && !self.headers.contains_key(header::CONTENT_TYPE) {
+        if self.infer_type {
             if let Some(ct) = body.default_content_type_value() {
-                self.headers.insert(header::CONTENT_TYPE, ct);
+                // One lookup: insert only when the handler set none.
+                if let header::Entry::Vacant(slot) = self.headers.entry(header::CONTENT_TYPE) {
+                    slot.insert(ct);
+                }
             }
         }
     }
@@ -961,13 +972,13 @@ impl Response {
             },
             Body::Stream(s) => return ResBody::stream(s),
             Body::File(f) => {
-                self.headers.remove(header::CONTENT_LENGTH);
+                self.drop_length();
                 let len = f.len();
                 return ResBody::sized(Box::pin(f.into_stream()), len);
             }
         };
         // The connection writes the exact Content-Length of a full body.
-        self.headers.remove(header::CONTENT_LENGTH);
+        self.drop_length();
         ResBody::full(bytes)
     }
 

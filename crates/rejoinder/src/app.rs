@@ -305,9 +305,10 @@ impl App {
         if let Some(pre) = &preconditions {
             rejoinder_core::conditional::apply(&mut res, &method, pre);
         }
-        if !res.has("x-request-id") {
-            res.headers_mut()
-                .insert(crate::request_id::X_REQUEST_ID, request_id.clone());
+        if let http::header::Entry::Vacant(slot) =
+            res.headers_mut().entry(crate::request_id::X_REQUEST_ID)
+        {
+            slot.insert(request_id.clone());
         }
         crate::phases::run_header_filters(&self.header_filters, &mut res);
         let source = res.source();

@@ -15,6 +15,7 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 thread_local! {
     static STATE: Cell<u64> = Cell::new(seed());
+    static ARENA: std::cell::RefCell<bytes::BytesMut> = std::cell::RefCell::new(bytes::BytesMut::new());
 }
 
 fn seed() -> u64 {
@@ -60,7 +61,17 @@ pub(crate) fn for_request(headers: &HeaderMap) -> HeaderValue {
     for (i, b) in buf.iter_mut().enumerate() {
         *b = HEX[((n >> (60 - 4 * i)) & 0xf) as usize];
     }
-    HeaderValue::from_bytes(&buf).unwrap_or(HeaderValue::from_static("0"))
+    // Ids are cut from a per-thread buffer, so a fresh id costs a reference
+    // count instead of an allocation.
+    let bytes = ARENA.with(|arena| {
+        let mut arena = arena.borrow_mut();
+        if arena.capacity() - arena.len() < buf.len() {
+            *arena = bytes::BytesMut::with_capacity(16 * 256);
+        }
+        arena.extend_from_slice(&buf);
+        arena.split().freeze()
+    });
+    HeaderValue::from_maybe_shared(bytes).unwrap_or(HeaderValue::from_static("0"))
 }
 
 #[cfg(test)]
