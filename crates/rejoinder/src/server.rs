@@ -109,6 +109,7 @@ impl Serve {
             .keep_alive(true);
         builder.http2().timer(TokioTimer::new());
         let graceful = GracefulShutdown::new();
+        let shared_app = std::sync::Arc::new(app.clone());
         let shutdown_timeout = app.config().shutdown_timeout;
         loop {
             tokio::select! {
@@ -123,7 +124,9 @@ impl Serve {
                         }
                     };
                     let _ = stream.set_nodelay(true);
-                    let app = app.clone();
+                    // One shared handle per connection; a request clones a
+                        // pointer, not the app's handler and filter lists.
+                    let app = shared_app.clone();
                     let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
                         let app = app.clone();
                         async move { Ok::<_, Infallible>(app.handle(req.map(RequestBody::from)).await) }
