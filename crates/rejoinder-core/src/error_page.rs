@@ -231,22 +231,6 @@ pub fn negotiate(accept: Option<&str>) -> ErrorFormat {
     }
 }
 
-fn escape_markup(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>']) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
-
 fn json_string(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
 }
@@ -277,13 +261,13 @@ pub fn render(
         }
         ErrorFormat::Html => format!(
             "<!doctype html>\n<html>\n  <head>\n    <meta charset=\"utf-8\">\n    <title>Error</title>\n  </head>\n  <body>\n    <h1>Error</h1>\n    <p>{}.</p>\n    <p>request_id: {}</p>\n  </body>\n</html>\n",
-            escape_markup(&text),
-            escape_markup(request_id)
+            crate::uri::escape_text(&text),
+            crate::uri::escape_text(request_id)
         ),
         ErrorFormat::Xml => format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<error>\n  <message>{}</message>\n  <requestid>{}</requestid>\n</error>\n",
-            escape_markup(&text),
-            escape_markup(request_id)
+            crate::uri::escape_text(&text),
+            crate::uri::escape_text(request_id)
         ),
         ErrorFormat::Plain => format!("{text}\nrequest_id: {request_id}\n"),
         ErrorFormat::Grpc => String::new(),

@@ -127,28 +127,12 @@ fn has_no_cache(cc: &[u8]) -> bool {
 }
 
 /// Splits a list on commas, dropping the spaces around each entry (the
-/// package's `parseTokenList`; tabs are kept, empty entries too).
+/// package's `parseTokenList`).
 fn token_list(s: &[u8]) -> Vec<&[u8]> {
-    let mut list = Vec::new();
-    let (mut start, mut end) = (0, 0);
-    for (i, &b) in s.iter().enumerate() {
-        match b {
-            b' ' => {
-                if start == end {
-                    start = i + 1;
-                    end = i + 1;
-                }
-            }
-            b',' => {
-                list.push(&s[start..end]);
-                start = i + 1;
-                end = i + 1;
-            }
-            _ => end = i + 1,
-        }
-    }
-    list.push(&s[start..end]);
-    list
+    crate::header::list_ranges(s)
+        .into_iter()
+        .map(|r| &s[r])
+        .collect()
 }
 
 /// `tag === etag || tag === 'W/' + etag || 'W/' + tag === etag`.

@@ -60,6 +60,32 @@ impl IntoHeaderName for &HeaderName {
     }
 }
 
+/// Splits a comma-separated header list into the ranges of its entries,
+/// dropping the spaces around each (the rule the `vary` and `fresh`
+/// packages share: tabs are kept, empty entries too).
+pub(crate) fn list_ranges(s: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut list = Vec::new();
+    let (mut start, mut end) = (0, 0);
+    for (i, &b) in s.iter().enumerate() {
+        match b {
+            b' ' => {
+                if start == end {
+                    start = i + 1;
+                    end = i + 1;
+                }
+            }
+            b',' => {
+                list.push(start..end);
+                start = i + 1;
+                end = i + 1;
+            }
+            _ => end = i + 1,
+        }
+    }
+    list.push(start..end);
+    list
+}
+
 /// One header value or several.
 #[derive(Debug, Clone)]
 pub enum HeaderValues {

@@ -692,17 +692,23 @@ impl Response {
     /// Sends a body with a strong ETag computed from its bytes (Adonis
     /// `send(body, true)`); a stream gets none.
     pub fn send_with_etag(&mut self, body: impl Into<Body>) -> &mut Self {
-        let body = body.into();
+        let mut body = body.into();
+        // A JSON value is serialized here, once: the tag hashes the bytes
+        // that will be sent, and finalize sends them as they are.
+        if let Body::Json(j @ JsonBody::Value(_)) = &mut body {
+            let value = std::mem::replace(j, JsonBody::Failed(String::new()));
+            *j = match value.into_bytes() {
+                Ok(bytes) => JsonBody::Serialized(bytes),
+                Err(e) => JsonBody::Failed(e),
+            };
+        }
         let tag = match &body {
             Body::Text(t) | Body::Html(t) => Some(crate::etag::etag(t.as_bytes(), false)),
-            Body::Bytes(b) => Some(crate::etag::etag(b, false)),
-            Body::Json(j) => j
-                .clone()
-                .into_bytes()
-                .ok()
-                .map(|b| crate::etag::etag(&b, false)),
+            Body::Bytes(b) | Body::Json(JsonBody::Serialized(b)) => {
+                Some(crate::etag::etag(b, false))
+            }
             Body::File(f) => Some(f.weak_etag()),
-            Body::Empty | Body::Stream(_) => None,
+            Body::Json(_) | Body::Empty | Body::Stream(_) => None,
         };
         if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(&t).ok()) {
             self.headers.insert(header::ETAG, tag);

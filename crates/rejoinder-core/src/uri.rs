@@ -58,7 +58,18 @@ pub fn encode_url(url: &str) -> Cow<'_, str> {
 
 /// Escapes `&`, `<`, `>`, `"` and `'` for HTML text and attributes.
 pub fn escape_html(s: &str) -> Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
+    escape(s, true)
+}
+
+/// Escapes `&`, `<` and `>` only: enough for HTML or XML element text,
+/// leaving quotes as written.
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    escape(s, false)
+}
+
+fn escape(s: &str, quotes: bool) -> Cow<'_, str> {
+    let special = |c: char| matches!(c, '&' | '<' | '>') || (quotes && matches!(c, '"' | '\''));
+    if !s.contains(special) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -67,8 +78,8 @@ pub fn escape_html(s: &str) -> Cow<'_, str> {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '"' if quotes => out.push_str("&quot;"),
+            '\'' if quotes => out.push_str("&#39;"),
             c => out.push(c),
         }
     }

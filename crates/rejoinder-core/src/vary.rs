@@ -14,28 +14,12 @@
 use crate::error::{Error, Kind};
 
 /// Splits a Vary-style list on commas, trimming spaces as the `vary`
-/// package does.
+/// package does. (Splits fall on ASCII bytes, so the slices are valid str.)
 fn parse(header: &str) -> Vec<&str> {
-    let mut list = Vec::new();
-    let (mut start, mut end) = (0, 0);
-    for (i, b) in header.bytes().enumerate() {
-        match b {
-            b' ' => {
-                if start == end {
-                    start = i + 1;
-                    end = i + 1;
-                }
-            }
-            b',' => {
-                list.push(&header[start..end]);
-                start = i + 1;
-                end = i + 1;
-            }
-            _ => end = i + 1,
-        }
-    }
-    list.push(&header[start..end]);
-    list
+    crate::header::list_ranges(header.as_bytes())
+        .into_iter()
+        .map(|r| &header[r])
+        .collect()
 }
 
 fn is_field_name(s: &str) -> bool {

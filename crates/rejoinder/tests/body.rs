@@ -268,3 +268,16 @@ async fn adonis_send_rules() {
         "2020-01-02T03:04:05.678Z"
     );
 }
+
+#[tokio::test]
+async fn send_with_etag_tags_the_json_bytes_it_sends() {
+    let client = common::client(|ctx| {
+        ctx.res
+            .send_with_etag(serde_json::json!({"b": 1, "a": [true]}));
+        Ok(())
+    });
+    let res = client.get("/").send().await;
+    assert_eq!(res.text(), r#"{"b":1,"a":[true]}"#);
+    let expected = rejoinder::etag::etag(res.bytes(), false);
+    assert_eq!(res.header("etag"), Some(expected.as_str()));
+}
