@@ -16,7 +16,6 @@ use rejoinder::testing::TestServer;
 use rejoinder::{App, Body, Context, IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use crate::http_cases::base64;
 use crate::Outcome;
 
 pub(crate) async fn replay_file(cases: &[Value]) -> Vec<Outcome> {
@@ -167,71 +166,7 @@ fn path_of(case: &Value) -> String {
 }
 
 fn compare_wire(want: &Value, wire: &Wire) -> Result<(), String> {
-    if want["no_response"].as_bool() == Some(true) {
-        return Err(format!(
-            "vapr closed the connection without a response; rejoinder answered {} {}",
-            wire.status, wire.reason
-        ));
-    }
-    let mut problems = Vec::new();
-    if want["status"].as_u64() != Some(u64::from(wire.status)) {
-        problems.push(format!(
-            "status: expected {}, got {}",
-            want["status"], wire.status
-        ));
-    }
-    if want["reason"].as_str() != Some(wire.reason.as_str()) {
-        problems.push(format!(
-            "reason: expected {}, got {:?}",
-            want["reason"], wire.reason
-        ));
-    }
-    let dropped: Vec<&str> = want["dropped_headers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .chain(["date", "connection", "keep-alive", "x-request-id"])
-        .collect();
-    let mut expected: Vec<(String, String)> = want["headers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap_or_default().to_owned(),
-                p[1].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect();
-    let mut actual: Vec<(String, String)> = wire
-        .headers
-        .iter()
-        .filter(|(n, _)| !dropped.contains(&n.as_str()))
-        .cloned()
-        .collect();
-    expected.sort();
-    actual.sort();
-    if expected != actual {
-        problems.push(format!("headers: expected {expected:?}, got {actual:?}"));
-    }
-    let body = &want["body"];
-    let want_body: Vec<u8> = match body["encoding"].as_str() {
-        Some("utf8") => body["text"]
-            .as_str()
-            .unwrap_or_default()
-            .as_bytes()
-            .to_vec(),
-        Some("base64") => base64(body["data"].as_str().unwrap_or_default()),
-        _ => Vec::new(),
-    };
-    if want_body != wire.body {
-        problems.push(format!(
-            "body: expected {:?}, got {:?}",
-            String::from_utf8_lossy(&want_body),
-            String::from_utf8_lossy(&wire.body)
-        ));
-    }
+    let problems = crate::http_cases::wire_problems(want, wire, false);
     if problems.is_empty() {
         Ok(())
     } else {
