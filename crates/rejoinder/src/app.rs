@@ -81,7 +81,7 @@ pub struct App {
 
 /// What every request's context may consult: named routes and redirect
 /// and JSONP settings.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Shared {
     pub(crate) routes: crate::router::RouteNames,
     pub(crate) trusted_origins: Vec<String>,
@@ -136,15 +136,7 @@ impl App {
     }
 
     fn shared_mut(&mut self) -> &mut Shared {
-        if Arc::get_mut(&mut self.shared).is_none() {
-            let copy = Shared {
-                routes: self.shared.routes.clone(),
-                trusted_origins: self.shared.trusted_origins.clone(),
-                jsonp_callback: self.shared.jsonp_callback.clone(),
-            };
-            self.shared = Arc::new(copy);
-        }
-        Arc::get_mut(&mut self.shared).expect("freshly copied")
+        Arc::make_mut(&mut self.shared)
     }
 
     /// Serves requests through `router` (see [`Router`](crate::Router)); its
@@ -336,7 +328,7 @@ impl App {
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
             let started = started.unwrap_or_else(std::time::Instant::now);
             let logged = crate::phases::Logged::new(body, entry, started, callbacks.clone());
-            *response.body_mut() = crate::phases::into_res_body(logged);
+            *response.body_mut() = ResBody::boxed(Box::pin(logged));
         }
         if let Some(reason) = fin.reason {
             let phrase = match reason {

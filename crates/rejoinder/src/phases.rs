@@ -343,7 +343,3 @@ impl HttpBody for Logged {
         self.inner.size_hint()
     }
 }
-
-pub(crate) fn into_res_body(logged: Logged) -> ResBody {
-    ResBody::boxed(Box::pin(logged))
-}

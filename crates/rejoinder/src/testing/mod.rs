@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
@@ -266,5 +267,3 @@ impl Drop for TestServer {
         }
     }
 }
-
-use std::future::IntoFuture;
