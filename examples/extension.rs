@@ -43,13 +43,13 @@ impl FlashExt for Response {
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub String);
 
-async fn authenticate(mut ctx: Context, next: Next) -> Context {
+async fn authenticate(ctx: &mut Context, next: Next<'_>) {
     let user = ctx.req.header("x-user").unwrap_or("guest").to_owned();
     ctx.insert_state(CurrentUser(user));
     next.run(ctx).await
 }
 
-async fn home(mut ctx: Context) -> Result<Context, Error> {
+async fn home(ctx: &mut Context) -> Result<(), Error> {
     let user = ctx
         .state::<CurrentUser>()
         .map_or("nobody".into(), |u| u.0.clone());
@@ -57,7 +57,7 @@ async fn home(mut ctx: Context) -> Result<Context, Error> {
     let flashed = ctx.res.flashed();
     ctx.res
         .set_body(format!("hello {user}; flashed: {flashed:?}\n"));
-    Ok(ctx)
+    Ok(())
 }
 
 #[tokio::main]

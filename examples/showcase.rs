@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use rejoinder::content_disposition::Disposition;
 use rejoinder::fs::ServeDir;
-use rejoinder::{App, Body, Context, HttpError, Json, Next, Router, NO_HEADERS};
+use rejoinder::{App, Body, Context, HttpError, Json, Next, Router, Vapr, NO_HEADERS};
 
 const ROUTES: &[(&str, &str)] = &[
     (
@@ -68,11 +68,18 @@ const ROUTES: &[(&str, &str)] = &[
     ),
 ];
 
-fn query<'a>(ctx: &'a Context, key: &str) -> Option<&'a str> {
-    ctx.req.query()?.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (k == key).then_some(v)
-    })
+/// `?code=418&message=All+Good`, read by the typed query.
+#[derive(serde::Deserialize)]
+struct StatusQuery {
+    code: Option<i32>,
+    message: Option<String>,
+}
+
+/// A query parameter, decoded, or `default`.
+fn param_or(ctx: &Context, key: &str, default: &str) -> String {
+    ctx.req
+        .query_param(key)
+        .map_or_else(|| default.to_owned(), |v| v.into_owned())
 }
 
 fn index() -> String {
@@ -88,7 +95,7 @@ fn index() -> String {
     html
 }
 
-async fn handle(mut ctx: Context) -> Result<Context, HttpError> {
+async fn handle(ctx: &mut Context) -> Result<(), HttpError> {
     let path = ctx.req.path().to_owned();
     let res = &mut ctx.res;
     match path.as_str() {
@@ -124,24 +131,21 @@ async fn handle(mut ctx: Context) -> Result<Context, HttpError> {
         }
         "/untouched" => {}
         "/status" => {
-            let code: i32 = query(&ctx, "code")
-                .and_then(|c| c.parse().ok())
-                .unwrap_or(200);
-            let message = query(&ctx, "message").map(|m| m.replace("%20", " "));
+            let StatusQuery { code, message } = ctx.req.query()?;
             let res = &mut ctx.res;
-            res.set_status(code)?;
+            res.set_status(code.unwrap_or(200))?;
             if let Some(m) = message {
                 res.set_message(m)?;
             }
         }
         "/type" => {
-            let ext = query(&ctx, "ext").unwrap_or("html").to_owned();
+            let ext = param_or(ctx, "ext", "html");
             let res = &mut ctx.res;
             res.set_body(format!("this body was typed from {ext:?}\n"));
             res.set_type(&ext)?;
         }
         "/is" => {
-            let ty = query(&ctx, "type").unwrap_or("json").to_owned();
+            let ty = param_or(ctx, "type", "json");
             let res = &mut ctx.res;
             res.set_type(&ty)?;
             let answer = res.is(&["html", "json", "text/*"]);
@@ -209,7 +213,7 @@ async fn handle(mut ctx: Context) -> Result<Context, HttpError> {
             std::fs::read("/definitely/not/here")?;
         }
         "/abort" => {
-            let has_token = query(&ctx, "token").is_some_and(|t| !t.is_empty());
+            let has_token = ctx.req.query_param("token").is_some_and(|t| !t.is_empty());
             ctx.res
                 .abort_unless(has_token, "a token is required", 401)?;
             ctx.res.set_body("welcome");
@@ -228,9 +232,7 @@ async fn handle(mut ctx: Context) -> Result<Context, HttpError> {
             res.created(Json(serde_json::json!({"id": 42})));
         }
         "/status-name" => {
-            let name = query(&ctx, "name")
-                .unwrap_or("Not Found")
-                .replace("%20", " ");
+            let name = param_or(ctx, "name", "Not Found");
             match ctx.res.set_status(name.as_str()) {
                 Ok(res) => {
                     res.set_body(format!("{name:?} is status {}", res.status()));
@@ -242,10 +244,10 @@ async fn handle(mut ctx: Context) -> Result<Context, HttpError> {
         }
         _ => {}
     }
-    Ok(ctx)
+    Ok(())
 }
 
-async fn user(mut ctx: Context) -> Result<Context, HttpError> {
+async fn user(ctx: &mut Context) -> Result<(), HttpError> {
     let id = ctx.param("id").unwrap_or_default().to_owned();
     let link = ctx
         .url_for("users.show", &[("id", &id)])
@@ -253,33 +255,31 @@ async fn user(mut ctx: Context) -> Result<Context, HttpError> {
     ctx.res.set_body(format!(
         "<p>user {id}: this page is <a href=\"{link}\">{link}</a></p>"
     ));
-    Ok(ctx)
+    Ok(())
 }
 
-async fn go_user(mut ctx: Context) -> Result<Context, HttpError> {
+async fn go_user(ctx: &mut Context) -> Result<(), HttpError> {
     let id = ctx.param("id").unwrap_or_default().to_owned();
     ctx.redirect_to()
         .with_qs()
         .with_qs_from(serde_json::json!({"from": "showcase"}))
         .to_route("users.show", &[("id", &id)])
         .map_err(HttpError::wrap)?;
-    Ok(ctx)
+    Ok(())
 }
 
-async fn koa_redirect(mut ctx: Context) -> Result<Context, HttpError> {
-    let to = query(&ctx, "to")
-        .map(rejoinder::uri::percent_decode)
-        .unwrap_or_else(|| "/".into());
+async fn koa_redirect(ctx: &mut Context) -> Result<(), HttpError> {
+    let to = param_or(ctx, "to", "/");
     ctx.redirect(&to).map_err(HttpError::wrap)?;
-    Ok(ctx)
+    Ok(())
 }
 
-async fn back(mut ctx: Context) -> Result<Context, HttpError> {
+async fn back(ctx: &mut Context) -> Result<(), HttpError> {
     ctx.back(Some("/")).map_err(HttpError::wrap)?;
-    Ok(ctx)
+    Ok(())
 }
 
-async fn download(mut ctx: Context) -> Result<Context, HttpError> {
+async fn download(ctx: &mut Context) -> Result<(), HttpError> {
     let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
     ctx.res
         .attachment_file(
@@ -288,15 +288,14 @@ async fn download(mut ctx: Context) -> Result<Context, HttpError> {
             Disposition::Attachment,
         )
         .await?;
-    Ok(ctx)
+    Ok(())
 }
 
-async fn jsonp(mut ctx: Context) -> Context {
+async fn jsonp(ctx: &mut Context) {
     ctx.jsonp(&serde_json::json!({"message": "Hello, World!"}));
-    ctx
 }
 
-async fn events(mut ctx: Context) -> Result<Context, HttpError> {
+async fn events(ctx: &mut Context) -> Result<(), HttpError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     ctx.res.set_type("text/event-stream")?;
     ctx.res.set("Cache-Control", "no-cache")?;
@@ -315,10 +314,10 @@ async fn events(mut ctx: Context) -> Result<Context, HttpError> {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    Ok(ctx)
+    Ok(())
 }
 
-async fn trailers(mut ctx: Context) -> Result<Context, HttpError> {
+async fn trailers(ctx: &mut Context) -> Result<(), HttpError> {
     let started = std::time::Instant::now();
     ctx.res.set_body("a body with trailers after it\n");
     ctx.res.trailers_mut().insert("x-checksum", "not-really")?;
@@ -328,25 +327,24 @@ async fn trailers(mut ctx: Context) -> Result<Context, HttpError> {
             tokio::time::sleep(Duration::from_millis(50)).await;
             Ok::<_, std::io::Error>(format!("{:?}", started.elapsed()))
         })?;
-    Ok(ctx)
+    Ok(())
 }
 
-async fn value(_ctx: Context) -> impl rejoinder::IntoResponse {
-    (
+async fn value(_ctx: &mut Context) -> impl rejoinder::IntoResponse {
+    Vapr((
         201u16,
         "Made",
         [("x-kind", "tuple")],
         ("a response returned as a value\n",),
-    )
+    ))
 }
 
-async fn timing(ctx: Context, next: Next) -> Context {
+async fn timing(ctx: &mut Context, next: Next<'_>) {
     let started = std::time::Instant::now();
-    let mut ctx = next.run(ctx).await;
+    next.run(ctx).await;
     let _ = ctx
         .res
         .set("X-Response-Time", format!("{:?}", started.elapsed()));
-    ctx
 }
 
 fn humantime_now() -> String {
@@ -377,9 +375,8 @@ async fn main() -> std::io::Result<()> {
         .get("/events", rejoinder::flushable(events))
         .get("/trailers", trailers)
         .get("/value", value)
-        .get("/shout", |mut ctx: Context| async move {
+        .get("/shout", async |ctx: &mut Context| {
             ctx.res.set_body("this body is shouted by a body filter\n");
-            ctx
         })
         .fallback(handle);
     App::new()

@@ -38,12 +38,11 @@ fn snake_keys(value: &mut Value) {
     }
 }
 
-async fn snake_case_json(ctx: Context, next: Next) -> Context {
-    let mut ctx = next.run(ctx).await;
+async fn snake_case_json(ctx: &mut Context, next: Next<'_>) {
+    next.run(ctx).await;
     if let Some(doc) = ctx.res.body_mut().and_then(Body::as_json_mut) {
         snake_keys(doc);
     }
-    ctx
 }
 
 #[tokio::main]
@@ -55,13 +54,12 @@ async fn main() -> std::io::Result<()> {
     println!("snake_case example on http://127.0.0.1:{port}/user");
     App::new()
         .middleware(snake_case_json)
-        .handler(|mut ctx: Context| async move {
+        .handler(async |ctx: &mut Context| {
             ctx.res.set_body(serde_json::json!({
                 "userName": "virk",
                 "createdAt": "2020-01-01",
                 "profile": {"avatarUrl": "/a.png", "socialLinks": [{"linkType": "site"}]}
             }));
-            ctx
         })
         .listen(("127.0.0.1", port))
         .await
@@ -75,10 +73,9 @@ mod tests {
     async fn keys_become_snake_case() {
         let app = rejoinder::App::new()
             .middleware(super::snake_case_json)
-            .handler(|mut ctx: rejoinder::Context| async move {
+            .handler(async |ctx: &mut rejoinder::Context| {
                 ctx.res
                     .set_body(serde_json::json!({"userName": "v", "a": [{"bC": 1}]}));
-                ctx
             });
         let res = TestClient::new(app).get("/").send().await;
         assert_eq!(

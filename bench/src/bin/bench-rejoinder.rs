@@ -11,7 +11,7 @@ struct Message {
 fn main() -> std::io::Result<()> {
     let port = rejoinder_bench::port();
     rejoinder_bench::runtime()?.block_on(async move {
-        let app = App::new().handler(|mut ctx: Context| async move {
+        let app = App::new().handler(async |ctx: &mut Context| {
             match ctx.req.path() {
                 "/plaintext" => {
                     ctx.res.set_body("Hello, World!");
@@ -23,7 +23,6 @@ fn main() -> std::io::Result<()> {
                 }
                 _ => {} // untouched: 404 Not Found
             }
-            ctx
         });
         eprintln!("bench-rejoinder listening on 127.0.0.1:{port}");
         app.listen(("127.0.0.1", port)).await

@@ -10,7 +10,7 @@ use base64::Engine;
 use rejoinder::content_disposition::{Disposition, Fallback, Options};
 use rejoinder::testing::raw::{self, Wire};
 use rejoinder::testing::TestServer;
-use rejoinder::{App, Body, Context, Error, HttpError, IntoResponse, RedirectError};
+use rejoinder::{handler_fn, App, Body, Context, Error, HttpError, IntoResponse, RedirectError};
 use serde_json::{json, Value};
 
 use crate::{etag_format_eq, Outcome, NOT_YET};
@@ -371,13 +371,13 @@ fn app(
     flavour: Flavour,
     files: Arc<std::path::PathBuf>,
 ) -> App {
-    App::new().handler(move |mut ctx: Context| {
+    App::new().handler(handler_fn(move |ctx| {
         let cases = cases.clone();
         let observed = observed.clone();
         let files = files.clone();
-        async move {
+        Box::pin(async move {
             let Some(ops) = cases.get(ctx.req.path()).cloned() else {
-                return Ok(ctx);
+                return Ok(());
             };
             let mut seen = Vec::new();
             let mut result = Ok(());
@@ -385,13 +385,13 @@ fn app(
                 let step = match (str_of(op, "op"), flavour) {
                     ("download" | "attachment", Flavour::Adonis) => {
                         // A file that cannot be sent is answered, not thrown.
-                        if let Err(Stop::Ended(e)) = file_op(&mut ctx, op, &files).await {
+                        if let Err(Stop::Ended(e)) = file_op(ctx, op, &files).await {
                             result = Err(e.into_response());
                             break;
                         }
                         Ok(None)
                     }
-                    _ => apply(&mut ctx, op, flavour),
+                    _ => apply(ctx, op, flavour),
                 };
                 match step {
                     Ok(Some(v)) => seen.push(json!({"op_index": i, "result": v})),
@@ -411,9 +411,9 @@ fn app(
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .insert(ctx.req.path().to_owned(), seen);
-            result.map(|()| ctx)
-        }
-    })
+            result
+        })
+    }))
 }
 
 pub(crate) async fn replay(cases: &[Value], flavour: Flavour) -> Vec<Outcome> {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rejoinder::testing::{raw, TestServer};
-use rejoinder::{App, Context, ExitBody, IntoResponse};
+use rejoinder::{handler_fn, App, ExitBody, IntoResponse};
 use serde_json::Value;
 
 use crate::kong::{lua_headers, lua_status};
@@ -87,13 +87,13 @@ pub(crate) async fn replay(cases: &[&Value]) -> Vec<Outcome> {
     let routes = Arc::new(routes);
     let refused: Arc<std::sync::Mutex<HashMap<String, String>>> = Arc::default();
     let seen = refused.clone();
-    let app = App::new().handler(move |mut ctx: Context| {
+    let app = App::new().handler(handler_fn(move |ctx| {
         let routes = routes.clone();
         let seen = seen.clone();
-        async move {
+        Box::pin(async move {
             let path = ctx.req.path().to_owned();
             let Some(plan) = routes.get(&path) else {
-                return ctx.into_response();
+                return std::mem::take(&mut ctx.res);
             };
             for (n, v) in &plan.preset {
                 let _ = ctx.res.append(n.as_str(), v.as_str());
@@ -107,8 +107,8 @@ pub(crate) async fn replay(cases: &[&Value]) -> Vec<Outcome> {
                     .insert(path, err.to_string());
             }
             err.into_response()
-        }
-    });
+        })
+    }));
     let server = TestServer::start(app).await;
     let mut outcomes = Vec::new();
     for (case, path) in cases.iter().zip(paths) {

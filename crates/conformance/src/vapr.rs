@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use rejoinder::testing::raw::{self, Wire};
 use rejoinder::testing::TestServer;
-use rejoinder::{App, Body, Context, IntoResponse, Response};
+use rejoinder::{handler_fn, App, Body, IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::Outcome;
@@ -129,15 +129,15 @@ async fn replay_wire(cases: &[Value]) -> Vec<Result<(), String>> {
         .map(|c| (path_of(c), c["input"]["returned"].clone()))
         .collect();
     let routes = Arc::new(routes);
-    let app = App::new().handler(move |ctx: Context| {
+    let app = App::new().handler(handler_fn(move |ctx| {
         let routes = routes.clone();
-        async move {
+        Box::pin(async move {
             match routes.get(ctx.req.path()) {
                 Some(value) => Response::from_value(value).into_response(),
-                None => ctx.into_response(),
+                None => std::mem::take(&mut ctx.res),
             }
-        }
-    });
+        })
+    }));
     let server = TestServer::start(app).await;
     let mut results = Vec::new();
     for case in cases {

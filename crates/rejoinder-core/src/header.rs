@@ -9,6 +9,7 @@
 use http::header::{HeaderName, HeaderValue};
 
 use crate::error::{Error, Kind};
+use crate::outcome::{Checked, Typed};
 
 mod sealed {
     pub trait Sealed {}
@@ -17,6 +18,10 @@ mod sealed {
 /// Something that names a header. Implemented for `&str`, `String` and
 /// [`HeaderName`]; sealed.
 pub trait IntoHeaderName: sealed::Sealed {
+    /// [`Typed`](crate::outcome::Typed) for [`HeaderName`], whose setters
+    /// cannot fail; [`Checked`](crate::outcome::Checked) for text.
+    type Outcome: crate::outcome::Outcome;
+
     /// Converts, validating the name.
     ///
     /// # Errors
@@ -31,30 +36,35 @@ pub(crate) fn name_from_str(name: &str) -> Result<HeaderName, Error> {
 
 impl sealed::Sealed for &str {}
 impl IntoHeaderName for &str {
+    type Outcome = Checked;
     fn into_header_name(self) -> Result<HeaderName, Error> {
         name_from_str(self)
     }
 }
 impl sealed::Sealed for String {}
 impl IntoHeaderName for String {
+    type Outcome = Checked;
     fn into_header_name(self) -> Result<HeaderName, Error> {
         name_from_str(&self)
     }
 }
 impl sealed::Sealed for &String {}
 impl IntoHeaderName for &String {
+    type Outcome = Checked;
     fn into_header_name(self) -> Result<HeaderName, Error> {
         name_from_str(self)
     }
 }
 impl sealed::Sealed for HeaderName {}
 impl IntoHeaderName for HeaderName {
+    type Outcome = Typed;
     fn into_header_name(self) -> Result<HeaderName, Error> {
         Ok(self)
     }
 }
 impl sealed::Sealed for &HeaderName {}
 impl IntoHeaderName for &HeaderName {
+    type Outcome = Typed;
     fn into_header_name(self) -> Result<HeaderName, Error> {
         Ok(self.clone())
     }
@@ -119,6 +129,10 @@ impl IntoIterator for HeaderValues {
 /// Something that gives one or more header values: strings, integers,
 /// [`HeaderValue`], and `Vec`s, slices or arrays of those.
 pub trait IntoHeaderValues {
+    /// [`Typed`](crate::outcome::Typed) for [`HeaderValue`]s and integers,
+    /// [`Checked`](crate::outcome::Checked) for text.
+    type Outcome: crate::outcome::Outcome;
+
     /// Converts, validating every value; `name` is used in error messages.
     ///
     /// # Errors
@@ -138,6 +152,9 @@ pub(crate) fn value_from_str(name: &HeaderName, v: &str) -> Result<HeaderValue, 
 
 /// A single header value; the building block of [`IntoHeaderValues`].
 pub trait IntoHeaderValue {
+    /// Whether the conversion can fail (see [`IntoHeaderValues::Outcome`]).
+    type Outcome: crate::outcome::Outcome;
+
     /// Converts, validating the value.
     ///
     /// # Errors
@@ -147,16 +164,19 @@ pub trait IntoHeaderValue {
 }
 
 impl IntoHeaderValue for &str {
+    type Outcome = Checked;
     fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error> {
         value_from_str(name, self)
     }
 }
 impl IntoHeaderValue for &String {
+    type Outcome = Checked;
     fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error> {
         value_from_str(name, self)
     }
 }
 impl IntoHeaderValue for String {
+    type Outcome = Checked;
     fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error> {
         // Validates like `from_bytes` but takes the String's buffer without a copy.
         let bytes = bytes::Bytes::from(self);
@@ -169,43 +189,44 @@ impl IntoHeaderValue for String {
     }
 }
 impl IntoHeaderValue for HeaderValue {
+    type Outcome = Typed;
     fn into_header_value(self, _: &HeaderName) -> Result<HeaderValue, Error> {
         Ok(self)
     }
 }
 impl IntoHeaderValue for &HeaderValue {
+    type Outcome = Typed;
     fn into_header_value(self, _: &HeaderName) -> Result<HeaderValue, Error> {
         Ok(self.clone())
     }
 }
-macro_rules! int_values {
-    ($($t:ty),*) => {$(
-        impl IntoHeaderValue for $t {
-            fn into_header_value(self, _: &HeaderName) -> Result<HeaderValue, Error> {
-                Ok(HeaderValue::from(self))
-            }
-        }
-        impl IntoHeaderValues for $t {
-            fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
-                self.into_header_value(name).map(HeaderValues::One)
-            }
-        }
-    )*};
+impl<T: crate::outcome::Integer> IntoHeaderValue for T {
+    type Outcome = Typed;
+    fn into_header_value(self, _: &HeaderName) -> Result<HeaderValue, Error> {
+        Ok(self.header_value())
+    }
 }
-int_values!(u16, i16, u32, i32, u64, i64, usize, isize);
+impl<T: crate::outcome::Integer> IntoHeaderValues for T {
+    type Outcome = Typed;
+    fn into_header_values(self, _: &HeaderName) -> Result<HeaderValues, Error> {
+        Ok(HeaderValues::One(self.header_value()))
+    }
+}
 
 macro_rules! single_values {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $o:ty),*) => {$(
         impl IntoHeaderValues for $t {
+            type Outcome = $o;
             fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
                 self.into_header_value(name).map(HeaderValues::One)
             }
         }
     )*};
 }
-single_values!(&str, &String, String, HeaderValue, &HeaderValue);
+single_values!(&str => Checked, &String => Checked, String => Checked, HeaderValue => Typed, &HeaderValue => Typed);
 
 impl<T: IntoHeaderValue> IntoHeaderValues for Vec<T> {
+    type Outcome = T::Outcome;
     fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
         self.into_iter()
             .map(|v| v.into_header_value(name))
@@ -214,6 +235,7 @@ impl<T: IntoHeaderValue> IntoHeaderValues for Vec<T> {
     }
 }
 impl<T: IntoHeaderValue, const N: usize> IntoHeaderValues for [T; N] {
+    type Outcome = T::Outcome;
     fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
         self.into_iter()
             .map(|v| v.into_header_value(name))
@@ -222,6 +244,7 @@ impl<T: IntoHeaderValue, const N: usize> IntoHeaderValues for [T; N] {
     }
 }
 impl<T: IntoHeaderValue + Clone> IntoHeaderValues for &[T] {
+    type Outcome = T::Outcome;
     fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error> {
         self.iter()
             .cloned()

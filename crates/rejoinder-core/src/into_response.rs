@@ -1,42 +1,73 @@
 //! Values a handler can return.
 
 use bytes::Bytes;
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
 
 use crate::body::{Body, Json};
+use crate::header::{IntoHeaderName, IntoHeaderValues};
+use crate::vapr::Vapr;
 use crate::{Error, Response};
 
 /// Turns a handler's return value into a [`Response`].
 ///
 /// Implemented for [`Response`] itself, everything that converts into a
-/// [`Body`] (strings, bytes, [`Json`], [`serde_json::Value`]), status codes,
-/// `()` (an untouched response: 404), and `Result<T, E>` where both sides are
-/// responses. A refused response operation ([`Error`]) becomes a 500 whose
-/// cause is logged, never shown to the client.
+/// [`Body`] (strings, bytes, [`Json`], [`serde_json::Value`]), status codes
+/// (that status, an empty body), `()` (in a handler: the response the
+/// context holds), `Result<T, E>` where both sides are responses, and the
+/// tuples axum users know: `(StatusCode, body)`, `(StatusCode, headers,
+/// body)` and `(headers, body)`, where headers are `[(name, value); N]`,
+/// `Vec<(name, value)>` or a `HeaderMap`. vapr's shapes, where the second
+/// slot is a reason phrase, are spelled [`Vapr`](crate::vapr::Vapr)`((201,
+/// "Made", ..))`. A refused response operation ([`Error`]) becomes a 500
+/// whose cause is logged, never shown to the client.
 ///
 /// ```
+/// use rejoinder_core::http::StatusCode;
 /// use rejoinder_core::{IntoResponse, Json};
 ///
 /// let res = Json(serde_json::json!([1, 2])).into_response();
 /// assert_eq!(res.status().as_u16(), 200);
 /// assert_eq!(res.content_type(), Some("application/json"));
+///
+/// let res = (StatusCode::CREATED, [("location", "/users/7")], "made").into_response();
+/// assert_eq!(res.status().as_u16(), 201);
+/// assert_eq!(res.get("location"), Some("/users/7"));
+/// assert_eq!(res.body().and_then(|b| b.as_text()), Some("made"));
+/// ```
+///
+/// A bare number is not a status inside a tuple: say which you mean.
+///
+/// ```compile_fail
+/// use rejoinder_core::IntoResponse;
+///
+/// let res = (201, "made").into_response();
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be turned into a response",
     label = "not a response",
-    note = "a handler may return: Response, Context, &'static str, String, Bytes, Vec<u8>, \
-            Json<T>, serde_json::Value, Body, StatusCode, (), or Result<T, E> where T and E \
-            are responses",
-    note = "or a vapr tuple: (code,), (code, message), (code, headers), (code, message, \
-            headers), any of them followed by (body,) or (body, trailers), or ((body,),) / \
-            ((body, trailers),); code is u16 or StatusCode, message &'static str or String, \
-            headers [(&str, &str); N], Vec<(String, String)> or HeaderMap, trailers \
-            [(&str, &str); N] or Vec<(String, String)>; the body always sits in its own 1- or \
-            2-tuple, so (200, \"text\") is a code and a message"
+    note = "a handler may return: (), Response, &'static str, String, Bytes, Vec<u8>, Json<T>, \
+            serde_json::Value, Body, StatusCode, u16, HttpError, Result<T, E> where T and E are \
+            responses, (StatusCode, body), (StatusCode, headers, body) or (headers, body), \
+            where headers are [(name, value); N], Vec<(name, value)> or HeaderMap",
+    note = "a status in a tuple is a StatusCode (`(StatusCode::CREATED, \"made\")`); vapr's \
+            shapes, whose second slot is a reason phrase, are wrapped: `Vapr((201, \"Made\", \
+            [(\"x\", \"y\")], (\"body\",)))`"
 )]
+#[must_use = "a response does nothing unless it is returned"]
 pub trait IntoResponse {
     /// Converts.
     fn into_response(self) -> Response;
+
+    /// Writes this value into `res`, the response a context already holds:
+    /// by default [`Response::merge`] of [`into_response`](Self::into_response),
+    /// so an error replaces the response and anything else is laid over it.
+    /// `()` leaves `res` as it is.
+    fn apply_to(self, res: &mut Response)
+    where
+        Self: Sized,
+    {
+        res.merge(self.into_response());
+    }
 }
 
 impl IntoResponse for Response {
@@ -46,16 +77,20 @@ impl IntoResponse for Response {
 }
 
 impl IntoResponse for () {
+    /// Outside a context, an untouched response (404).
     fn into_response(self) -> Response {
         Response::new()
     }
+
+    /// The response in the context, unchanged.
+    fn apply_to(self, _: &mut Response) {}
 }
 
 impl IntoResponse for StatusCode {
     /// A bare status, as vapr's `return 204`: that status, its reason
     /// phrase and an empty body.
     fn into_response(self) -> Response {
-        (self,).into_response()
+        Vapr((self,)).into_response()
     }
 }
 
@@ -63,7 +98,7 @@ impl IntoResponse for u16 {
     /// A bare code, as vapr's `return 404`; a code that is not a registered
     /// status of 200 or more is a 500 whose cause says so.
     fn into_response(self) -> Response {
-        (self,).into_response()
+        Vapr((self,)).into_response()
     }
 }
 
@@ -74,6 +109,12 @@ macro_rules! body_responses {
                 let mut res = Response::new();
                 res.set_body(self);
                 res
+            }
+
+            fn apply_to(self, res: &mut Response) {
+                if !res.headers_sent() {
+                    res.set_body(self);
+                }
             }
         }
     )*};
@@ -93,6 +134,12 @@ impl<T: serde::Serialize> IntoResponse for Json<T> {
         res.set_body(self);
         res
     }
+
+    fn apply_to(self, res: &mut Response) {
+        if !res.headers_sent() {
+            res.set_body(self);
+        }
+    }
 }
 
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
@@ -102,14 +149,133 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
             Err(e) => e.into_response(),
         }
     }
+
+    fn apply_to(self, res: &mut Response) {
+        match self {
+            Ok(v) => v.apply_to(res),
+            Err(e) => e.apply_to(res),
+        }
+    }
 }
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "response operation refused; sending 500");
         let mut res = Response::new();
-        let _ = res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
+        res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
         res.set_error_cause(std::sync::Arc::new(self));
         res
+    }
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Headers in a response tuple: `[(name, value); N]`, `Vec<(name, value)>`
+/// (names and values as [`Response::set`] takes them) or a [`HeaderMap`].
+/// Sealed.
+///
+/// They are applied after the body, so a Content-Type given here wins over
+/// the one the body implies. An invalid name or value turns the response
+/// into a 500 whose cause says why.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as response headers",
+    label = "not headers",
+    note = "headers are [(name, value); N], Vec<(name, value)> or HeaderMap, where a name is \
+            &str, String or HeaderName and a value &str, String, HeaderValue or an integer",
+    note = "a status in a tuple is a StatusCode: `(StatusCode::CREATED, \"made\")` is 201 with \
+            the body \"made\"; vapr's code-and-reason-phrase shapes are written \
+            `Vapr((201, \"Made\"))`"
+)]
+pub trait IntoResponseHeaders: sealed::Sealed {
+    #[doc(hidden)]
+    fn apply_headers(self, res: &mut Response) -> Result<(), Error>;
+}
+
+impl<K: IntoHeaderName, V: IntoHeaderValues, const N: usize> sealed::Sealed for [(K, V); N] {}
+impl<K: IntoHeaderName, V: IntoHeaderValues, const N: usize> IntoResponseHeaders for [(K, V); N] {
+    fn apply_headers(self, res: &mut Response) -> Result<(), Error> {
+        res.set_all(self).map(|_| ())
+    }
+}
+
+impl<K: IntoHeaderName, V: IntoHeaderValues> sealed::Sealed for Vec<(K, V)> {}
+impl<K: IntoHeaderName, V: IntoHeaderValues> IntoResponseHeaders for Vec<(K, V)> {
+    fn apply_headers(self, res: &mut Response) -> Result<(), Error> {
+        res.set_all(self).map(|_| ())
+    }
+}
+
+impl sealed::Sealed for HeaderMap {}
+impl IntoResponseHeaders for HeaderMap {
+    fn apply_headers(self, res: &mut Response) -> Result<(), Error> {
+        if res.headers_sent() {
+            return Err(Error::other(
+                "headers have already been sent; status and headers can no longer change",
+            ));
+        }
+        if self.contains_key(http::header::TRANSFER_ENCODING) {
+            return Err(Error::other(
+                "Transfer-Encoding cannot be set: the server frames the body",
+            ));
+        }
+        let mut last: Option<http::HeaderName> = None;
+        for (name, value) in self {
+            // `None` continues the previous name's values.
+            let name = match (name, &last) {
+                (Some(n), _) => {
+                    res.remove(n.as_str());
+                    last = Some(n.clone());
+                    n
+                }
+                (None, Some(n)) => n.clone(),
+                (None, None) => continue,
+            };
+            res.headers_mut().append(name, value);
+        }
+        Ok(())
+    }
+}
+
+/// Lays `headers` over `res`; a refused header turns it into a 500.
+fn with_headers(mut res: Response, headers: impl IntoResponseHeaders) -> Response {
+    match headers.apply_headers(&mut res) {
+        Ok(()) => res,
+        Err(e) => e.into_response(),
+    }
+}
+
+impl<R: IntoResponse> IntoResponse for (StatusCode, R) {
+    fn into_response(self) -> Response {
+        let mut res = self.1.into_response();
+        if res.source() != crate::Source::Error {
+            res.set_status(self.0);
+        }
+        res
+    }
+}
+
+impl<H: IntoResponseHeaders, R: IntoResponse> IntoResponse for (StatusCode, H, R) {
+    fn into_response(self) -> Response {
+        let res = self.2.into_response();
+        if res.source() == crate::Source::Error {
+            return res;
+        }
+        let mut res = with_headers(res, self.1);
+        if res.source() != crate::Source::Error {
+            res.set_status(self.0);
+        }
+        res
+    }
+}
+
+impl<H: IntoResponseHeaders, R: IntoResponse> IntoResponse for (H, R) {
+    fn into_response(self) -> Response {
+        let res = self.1.into_response();
+        if res.source() == crate::Source::Error {
+            return res;
+        }
+        with_headers(res, self.0)
     }
 }

@@ -103,7 +103,7 @@ impl Kong<'_> {
         if Self::is_transfer_encoding(&name) {
             return Ok(());
         }
-        self.res.set(name, value).map(|_| ())
+        self.res.try_set(name, value).map(|_| ())
     }
 
     /// Adds a value to a header (`add_header`).
@@ -116,7 +116,7 @@ impl Kong<'_> {
         if Self::is_transfer_encoding(&name) {
             return Ok(());
         }
-        self.res.append(name, value).map(|_| ())
+        self.res.try_append(name, value).map(|_| ())
     }
 
     /// Removes a header (`clear_header`).
@@ -150,6 +150,7 @@ impl Kong<'_> {
 }
 
 impl IntoHeaderValues for crate::header::HeaderValues {
+    type Outcome = crate::outcome::Typed;
     fn into_header_values(self, _: &HeaderName) -> Result<crate::header::HeaderValues, Error> {
         Ok(self)
     }

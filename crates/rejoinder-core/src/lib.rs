@@ -46,6 +46,7 @@ pub mod http_error;
 mod into_response;
 pub mod kong;
 pub mod mime;
+pub mod outcome;
 pub mod response;
 mod short_circuit;
 pub mod status;

@@ -24,6 +24,11 @@
 
 use std::borrow::Cow;
 
+/// The `mime` crate's [`Mime`] type and constants (`mime::TEXT_HTML`, …),
+/// re-exported: a typed [`Response::set_type`](crate::Response::set_type)
+/// cannot fail.
+pub use ::mime::*;
+
 /// Extensions where the registered type differs from `mime_guess`'s first
 /// guess: XML is `application/xml` (RFC 7303 prefers it over `text/xml`),
 /// JavaScript is `text/javascript` (RFC 9239), icons are the registered

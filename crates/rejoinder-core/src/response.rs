@@ -34,8 +34,11 @@ use http::{Method, StatusCode, Version};
 use crate::body::{Body, JsonBody};
 use crate::error::{Error, Kind};
 use crate::header::{IntoHeaderName, IntoHeaderValues};
+use crate::outcome::{Checked, HeaderOutput, Join, Outcome, Typed};
 use crate::wire::ResBody;
 use crate::{mime, status, vary};
+
+mod merge;
 
 mod sealed {
     pub trait Sealed {}
@@ -43,7 +46,14 @@ mod sealed {
 
 /// Something that names a status: a number, a [`StatusCode`], or a reason
 /// phrase (`"not found"`, `"NOT_FOUND"`). Sealed.
+///
+/// A [`StatusCode`] is valid by construction, so [`Response::set_status`]
+/// given one returns `&mut Response`; numbers and names are checked, and
+/// return a `Result` (see [`outcome`](crate::outcome)).
 pub trait IntoStatus: sealed::Sealed {
+    /// [`Typed`] for [`StatusCode`], [`Checked`] otherwise.
+    type Outcome: Outcome;
+
     /// Converts, validating.
     ///
     /// # Errors
@@ -52,31 +62,71 @@ pub trait IntoStatus: sealed::Sealed {
     fn into_status(self) -> Result<StatusCode, Error>;
 }
 
-impl sealed::Sealed for u16 {}
-impl IntoStatus for u16 {
+impl<T: crate::outcome::Integer> sealed::Sealed for T {}
+impl<T: crate::outcome::Integer> IntoStatus for T {
+    type Outcome = Checked;
     fn into_status(self) -> Result<StatusCode, Error> {
-        Ok(status::validate(self)?)
-    }
-}
-impl sealed::Sealed for i32 {}
-impl IntoStatus for i32 {
-    fn into_status(self) -> Result<StatusCode, Error> {
-        match u16::try_from(self) {
+        let n = self.to_i128();
+        match u16::try_from(n) {
             Ok(code) => Ok(status::validate(code)?),
-            Err(_) => Err(status::StatusError::Invalid(i64::from(self)).into()),
+            Err(_) => Err(status::StatusError::Invalid(
+                n.clamp(i64::MIN.into(), i64::MAX.into()) as i64
+            )
+            .into()),
         }
     }
 }
 impl sealed::Sealed for StatusCode {}
 impl IntoStatus for StatusCode {
+    type Outcome = Typed;
     fn into_status(self) -> Result<StatusCode, Error> {
         Ok(self)
     }
 }
 impl sealed::Sealed for &str {}
 impl IntoStatus for &str {
+    type Outcome = Checked;
     fn into_status(self) -> Result<StatusCode, Error> {
         Ok(status::validate(status::code_for(self)?)?)
+    }
+}
+
+/// Something that names a content type for [`Response::set_type`]: a media
+/// type or extension as text (checked), or a [`mime::Mime`] (typed, so the
+/// setter cannot fail). Sealed.
+pub trait IntoContentType: sealed::Sealed {
+    /// [`Typed`] for [`mime::Mime`], [`Checked`] for text.
+    type Outcome: Outcome;
+
+    #[doc(hidden)]
+    fn as_type_str(&self) -> &str;
+}
+
+impl IntoContentType for &str {
+    type Outcome = Checked;
+    fn as_type_str(&self) -> &str {
+        self
+    }
+}
+impl sealed::Sealed for &String {}
+impl IntoContentType for &String {
+    type Outcome = Checked;
+    fn as_type_str(&self) -> &str {
+        self
+    }
+}
+impl sealed::Sealed for ::mime::Mime {}
+impl IntoContentType for ::mime::Mime {
+    type Outcome = Typed;
+    fn as_type_str(&self) -> &str {
+        self.as_ref()
+    }
+}
+impl sealed::Sealed for &::mime::Mime {}
+impl IntoContentType for &::mime::Mime {
+    type Outcome = Typed;
+    fn as_type_str(&self) -> &str {
+        self.as_ref()
     }
 }
 
@@ -121,7 +171,7 @@ impl Source {
 #[must_use = "a response does nothing until it is returned or finalized"]
 pub struct Response {
     status: StatusCode,
-    explicit_status: bool,
+    status_by: StatusBy,
     message: Option<Cow<'static, str>>,
     headers: HeaderMap,
     body: Option<Body>,
@@ -131,6 +181,14 @@ pub struct Response {
     error_cause: Option<crate::http_error::Cause>,
     stream_error: Option<StreamErrorHandler>,
     trailers: Option<crate::trailers::Trailers>,
+}
+
+/// Who decided the status: nobody yet (404), a body (200), or a caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatusBy {
+    Default,
+    Body,
+    Caller,
 }
 
 /// Decides the message and status for a stream that fails before its first
@@ -174,7 +232,7 @@ impl Response {
     pub fn new() -> Self {
         Response {
             status: StatusCode::NOT_FOUND,
-            explicit_status: false,
+            status_by: StatusBy::Default,
             message: None,
             headers: HeaderMap::new(),
             body: None,
@@ -263,38 +321,42 @@ impl Response {
     /// Whether the status was set explicitly (by a setter, or by setting a
     /// body on an untouched response).
     pub fn is_status_explicit(&self) -> bool {
-        self.explicit_status
+        self.status_by != StatusBy::Default
     }
 
-    /// Sets the status from a number (100–999), a [`StatusCode`] or a reason
-    /// phrase. The message returns to the new status's default. Setting an
-    /// empty-body status (204, 205, 304) drops the body and its content
-    /// headers.
+    /// Sets the status from a [`StatusCode`], a number (100–999) or a
+    /// reason phrase. The message returns to the new status's default.
+    /// Setting an empty-body status (204, 205, 304) drops the body and its
+    /// content headers.
+    ///
+    /// A [`StatusCode`] cannot be invalid, so this returns `&mut Self`;
+    /// numbers and names return a `Result` (see [`outcome`](crate::outcome)).
     ///
     /// # Errors
     ///
     /// An invalid code or unknown name; the response is unchanged.
     ///
     /// ```
-    /// # use rejoinder_core::Response;
+    /// # use rejoinder_core::{http::StatusCode, Response};
     /// let mut res = Response::new();
-    /// res.set_status(201).unwrap();
+    /// res.set_status(StatusCode::CREATED);
     /// assert_eq!(res.message(), Some("Created"));
     /// res.set_status("I'm a teapot").unwrap();
     /// assert_eq!(res.status().as_u16(), 418);
     /// let err = res.set_status(99).unwrap_err();
     /// assert!(err.to_string().contains("100 to 999"));
     /// ```
-    pub fn set_status(&mut self, status: impl IntoStatus) -> Result<&mut Self, Error> {
-        self.check_open()?;
-        let code = status.into_status()?;
-        self.apply_status(code);
-        Ok(self)
+    pub fn set_status<S: IntoStatus>(&mut self, status: S) -> <S::Outcome as Outcome>::Output<'_> {
+        let result = self
+            .check_open()
+            .and_then(|()| status.into_status())
+            .map(|code| self.apply_status(code));
+        S::Outcome::finish(self, result)
     }
 
     pub(crate) fn apply_status(&mut self, code: StatusCode) {
         self.status = code;
-        self.explicit_status = true;
+        self.status_by = StatusBy::Caller;
         self.message = None;
         if status::is_empty(code.as_u16()) && self.body.is_some() {
             self.body = None;
@@ -307,13 +369,17 @@ impl Response {
     /// # Errors
     ///
     /// As [`set_status`](Self::set_status).
-    pub fn set_status_if_unset(&mut self, status: impl IntoStatus) -> Result<&mut Self, Error> {
-        self.check_open()?;
-        let code = status.into_status()?;
-        if !self.explicit_status {
-            self.apply_status(code);
-        }
-        Ok(self)
+    pub fn set_status_if_unset<S: IntoStatus>(
+        &mut self,
+        status: S,
+    ) -> <S::Outcome as Outcome>::Output<'_> {
+        let result = self.check_open().and_then(|()| status.into_status());
+        let result = result.map(|code| {
+            if self.status_by == StatusBy::Default {
+                self.apply_status(code);
+            }
+        });
+        S::Outcome::finish(self, result)
     }
 
     /// The status message: one set with [`set_message`](Self::set_message),
@@ -425,17 +491,33 @@ impl Response {
     /// Sets a header, replacing every value it had. A list of values is sent
     /// as repeated header lines.
     ///
+    /// Given a [`HeaderName`] and a [`HeaderValue`] (or an integer), nothing
+    /// can be invalid and this returns `&mut Self`; text is checked and
+    /// returns a `Result` (see [`outcome`](crate::outcome)).
+    ///
     /// # Errors
     ///
     /// An invalid name or value, or Transfer-Encoding (the server frames the
     /// body); the response is unchanged.
-    pub fn set(
+    pub fn set<N: IntoHeaderName, V: IntoHeaderValues>(
         &mut self,
-        name: impl IntoHeaderName,
-        value: impl IntoHeaderValues,
+        name: N,
+        value: V,
+    ) -> HeaderOutput<'_, N, V>
+    where
+        N::Outcome: Join<V::Outcome>,
+    {
+        let result = self.try_set(name, value).map(|_| ());
+        <N::Outcome as Join<V::Outcome>>::Both::finish(self, result)
+    }
+
+    /// [`set`](Self::set) for generic code: always a `Result`.
+    pub(crate) fn try_set<N: IntoHeaderName, V: IntoHeaderValues>(
+        &mut self,
+        name: N,
+        value: V,
     ) -> Result<&mut Self, Error> {
-        let name = self.prepare(name.into_header_name()?)?;
-        let values = value.into_header_values(&name)?;
+        let (name, values) = self.checked_pair(name, value)?;
         self.touched(&name);
         self.headers.remove(&name);
         for v in values {
@@ -444,18 +526,13 @@ impl Response {
         Ok(self)
     }
 
-    /// Appends values to a header, keeping the ones it has.
-    ///
-    /// # Errors
-    ///
-    /// As [`set`](Self::set).
-    pub fn append(
+    /// [`append`](Self::append) for generic code: always a `Result`.
+    pub(crate) fn try_append<N: IntoHeaderName, V: IntoHeaderValues>(
         &mut self,
-        name: impl IntoHeaderName,
-        value: impl IntoHeaderValues,
+        name: N,
+        value: V,
     ) -> Result<&mut Self, Error> {
-        let name = self.prepare(name.into_header_name()?)?;
-        let values = value.into_header_values(&name)?;
+        let (name, values) = self.checked_pair(name, value)?;
         self.touched(&name);
         for v in values {
             self.headers.append(name.clone(), v);
@@ -463,25 +540,55 @@ impl Response {
         Ok(self)
     }
 
+    fn checked_pair<N: IntoHeaderName, V: IntoHeaderValues>(
+        &self,
+        name: N,
+        value: V,
+    ) -> Result<(HeaderName, crate::header::HeaderValues), Error> {
+        let name = self.prepare(name.into_header_name()?)?;
+        let values = value.into_header_values(&name)?;
+        Ok((name, values))
+    }
+
+    /// Appends values to a header, keeping the ones it has.
+    ///
+    /// # Errors
+    ///
+    /// As [`set`](Self::set).
+    pub fn append<N: IntoHeaderName, V: IntoHeaderValues>(
+        &mut self,
+        name: N,
+        value: V,
+    ) -> HeaderOutput<'_, N, V>
+    where
+        N::Outcome: Join<V::Outcome>,
+    {
+        let result = self.try_append(name, value).map(|_| ());
+        <N::Outcome as Join<V::Outcome>>::Both::finish(self, result)
+    }
+
     /// Sets a header only when it is absent (Adonis `safeHeader`).
     ///
     /// # Errors
     ///
     /// As [`set`](Self::set).
-    pub fn set_if_absent(
+    pub fn set_if_absent<N: IntoHeaderName, V: IntoHeaderValues>(
         &mut self,
-        name: impl IntoHeaderName,
-        value: impl IntoHeaderValues,
-    ) -> Result<&mut Self, Error> {
-        let name = self.prepare(name.into_header_name()?)?;
-        let values = value.into_header_values(&name)?;
-        if !self.headers.contains_key(&name) {
-            self.touched(&name);
-            for v in values {
-                self.headers.append(name.clone(), v);
+        name: N,
+        value: V,
+    ) -> HeaderOutput<'_, N, V>
+    where
+        N::Outcome: Join<V::Outcome>,
+    {
+        let result = self.checked_pair(name, value).map(|(name, values)| {
+            if !self.headers.contains_key(&name) {
+                self.touched(&name);
+                for v in values {
+                    self.headers.append(name.clone(), v);
+                }
             }
-        }
-        Ok(self)
+        });
+        <N::Outcome as Join<V::Outcome>>::Both::finish(self, result)
     }
 
     /// Removes a header (case-insensitive); a name that cannot exist is a
@@ -636,9 +743,9 @@ impl Response {
             self.body = Some(Body::Empty);
             return self;
         }
-        if !self.explicit_status {
+        if self.status_by == StatusBy::Default {
             self.status = StatusCode::OK;
-            self.explicit_status = true;
+            self.status_by = StatusBy::Body;
             self.message = None;
         }
         self.drop_length();
@@ -670,17 +777,18 @@ impl Response {
             _ => false,
         };
         if empty {
-            if !self.explicit_status {
+            if self.status_by == StatusBy::Default {
                 self.apply_status(StatusCode::NO_CONTENT);
+                self.status_by = StatusBy::Body;
             }
             self.strip_content_headers();
             self.body = Some(Body::Empty);
             return self;
         }
         let has_type = !self.headers.is_empty() && self.headers.contains_key(header::CONTENT_TYPE);
-        if !self.explicit_status {
+        if self.status_by == StatusBy::Default {
             self.status = StatusCode::OK;
-            self.explicit_status = true;
+            self.status_by = StatusBy::Body;
             self.message = None;
         }
         self.drop_length();
@@ -733,8 +841,11 @@ impl Response {
     }
 
     /// Sets the Content-Type from a media type (`"text/html"`, kept as
-    /// written) or an extension (`"png"`, `".png"`, `"report.csv"`), adding
-    /// `charset=utf-8` to text types.
+    /// written, or a [`mime::Mime`]) or an extension (`"png"`, `".png"`,
+    /// `"report.csv"`), adding `charset=utf-8` to text types.
+    ///
+    /// A [`mime::Mime`] is valid by construction, so this returns
+    /// `&mut Self` for one; text returns a `Result`.
     ///
     /// # Errors
     ///
@@ -746,9 +857,19 @@ impl Response {
     /// let mut res = Response::new();
     /// res.set_type("html").unwrap();
     /// assert_eq!(res.get("content-type"), Some("text/html; charset=utf-8"));
+    /// res.set_type(rejoinder_core::mime::IMAGE_PNG);
+    /// assert_eq!(res.get("content-type"), Some("image/png"));
     /// assert!(res.set_type("nosuchext").unwrap_err().is_unknown_type());
     /// ```
-    pub fn set_type(&mut self, value: &str) -> Result<&mut Self, Error> {
+    pub fn set_type<T: IntoContentType>(
+        &mut self,
+        value: T,
+    ) -> <T::Outcome as Outcome>::Output<'_> {
+        let result = self.try_set_type(value.as_type_str());
+        T::Outcome::finish(self, result)
+    }
+
+    fn try_set_type(&mut self, value: &str) -> Result<(), Error> {
         self.check_open()?;
         let ct = mime::content_type_for(value)
             .ok_or_else(|| Error::new(Kind::UnknownType(value.to_owned())))?;
@@ -759,7 +880,7 @@ impl Response {
         };
         self.infer_type = false;
         self.headers.insert(header::CONTENT_TYPE, ct);
-        Ok(self)
+        Ok(())
     }
 
     /// Matches the content type against patterns as Koa's `is()`; see

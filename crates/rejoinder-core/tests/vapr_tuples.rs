@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use rejoinder_core::http::{HeaderMap, StatusCode};
+use rejoinder_core::vapr::Vapr;
 use rejoinder_core::{Body, IntoResponse, Response};
 use serde_json::{json, Value};
 
@@ -58,7 +59,7 @@ macro_rules! same {
         let from_json = Response::from_value(&value)
             .unwrap_or_else(|e| panic!("{value} is a valid vapr response: {e}"));
         assert_eq!(
-            seen(&$tuple.into_response()),
+            seen(&Vapr($tuple).into_response()),
             seen(&from_json),
             "{} vs {value}",
             stringify!($tuple)
@@ -197,10 +198,10 @@ fn refused_values_agree() {
         assert!(s.headers.is_empty() && s.trailers.is_empty());
         s.cause.unwrap()
     };
-    let a = refused((99,).into_response());
+    let a = refused(Vapr((99,)).into_response());
     let b = refused(Response::from_value(&json!(99)).into_response());
     assert_eq!(a, b);
-    let a = refused((("b", [("content-type", "x")]),).into_response());
+    let a = refused(Vapr((("b", [("content-type", "x")]),)).into_response());
     let b = refused(Response::from_value(&json!([["b", {"content-type": "x"}]])).into_response());
     assert_eq!(a, b);
 }
@@ -221,7 +222,7 @@ fn valid_codes_match_the_vectors() {
         .collect();
     assert_eq!(from_json, expected);
     let from_tuples: Vec<u16> = (0..=1000)
-        .filter(|&c| (c,).into_response().error_cause().is_none())
+        .filter(|&c| Vapr((c,)).into_response().error_cause().is_none())
         .collect();
     assert_eq!(from_tuples, expected);
 }

@@ -29,8 +29,8 @@ use http::Method;
 use rejoinder_core::file::FileBody;
 use rejoinder_core::{IntoResponse, Response};
 
-use crate::app::{BoxFuture, Handler};
 use crate::context::Context;
+use crate::handler::{BoxFuture, Handler};
 
 /// Serves the files under a root directory. See the [module docs](self).
 #[derive(Debug, Clone)]
@@ -139,39 +139,38 @@ fn resolve(inner: &Inner, relative: &Path) -> io::Result<FileBody> {
 }
 
 impl Handler for ServeDir {
-    fn call(&self, mut ctx: Context) -> BoxFuture<Response> {
-        let inner = self.inner.clone();
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
         Box::pin(async move {
-            let mut res = std::mem::take(&mut ctx.res);
             let method = ctx.req.method();
             if method != Method::GET && method != Method::HEAD {
-                let _ = res.set_status(405);
-                res.headers_mut()
+                ctx.res.set_status(http::StatusCode::METHOD_NOT_ALLOWED);
+                ctx.res
+                    .headers_mut()
                     .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-                return res;
+                return;
             }
-            let Some(path) = ctx.req.path().strip_prefix(inner.prefix.as_str()) else {
-                return res;
+            let Some(path) = ctx.req.path().strip_prefix(self.inner.prefix.as_str()) else {
+                return;
             };
             if !path.is_empty() && !path.starts_with('/') {
-                return res;
+                return;
             }
             let Some(relative) = safe_relative_path(path) else {
                 tracing::debug!(path = ctx.req.path(), "refused a path outside the root");
-                return res;
+                return;
             };
+            let inner = self.inner.clone();
             let opened = tokio::task::spawn_blocking(move || resolve(&inner, &relative)).await;
             match opened {
                 Ok(Ok(file)) => {
-                    res.send_file(file);
-                    res.headers_mut().insert(
+                    ctx.res.send_file(file);
+                    ctx.res.headers_mut().insert(
                         http::header::ACCEPT_RANGES,
                         HeaderValue::from_static("bytes"),
                     );
-                    res
                 }
-                Ok(Err(e)) => Response::file_error(&e).into_response(),
-                Err(join) => Response::file_error(&io::Error::other(join)).into_response(),
+                Ok(Err(e)) => Response::file_error(&e).apply_to(&mut ctx.res),
+                Err(join) => Response::file_error(&io::Error::other(join)).apply_to(&mut ctx.res),
             }
         })
     }

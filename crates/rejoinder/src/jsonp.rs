@@ -12,9 +12,8 @@
 //!
 //! ```
 //! # use rejoinder::Context;
-//! async fn user(mut ctx: Context) -> Context {
+//! async fn user(ctx: &mut Context) {
 //!     ctx.jsonp(&serde_json::json!({"username": "virk"}));
-//!     ctx
 //! }
 //! ```
 
@@ -28,14 +27,6 @@ fn clean(callback: &str) -> String {
         .chars()
         .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '[' | ']' | '$' | '.'))
         .collect()
-}
-
-fn query_value(query: &str, key: &str) -> Option<String> {
-    query.split('&').find_map(|pair| {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        (rejoinder_core::uri::percent_decode(k) == key)
-            .then(|| rejoinder_core::uri::percent_decode(&v.replace('+', " ")))
-    })
 }
 
 impl Context {
@@ -56,9 +47,8 @@ impl Context {
         let param = param.to_owned();
         let raw = self
             .req
-            .query()
-            .and_then(|q| query_value(q, &param))
-            .unwrap_or(param);
+            .query_param(&param)
+            .map_or(param, |v| v.into_owned());
         let callback = clean(&raw);
         let json = match serde_json::to_string(value) {
             Ok(j) => j,

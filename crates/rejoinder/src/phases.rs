@@ -23,7 +23,7 @@
 //! use rejoinder::{App, Context};
 //!
 //! let app = App::new()
-//!     .handler(|mut ctx: Context| async move { ctx.res.set_body("hello"); ctx })
+//!     .handler(async |ctx: &mut Context| { ctx.res.set_body("hello"); })
 //!     .header_filter(|res| {
 //!         res.set("X-Filtered", "yes")?;
 //!         Ok(())

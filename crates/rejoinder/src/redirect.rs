@@ -22,18 +22,18 @@
 //! ```
 //! use rejoinder::{Context, HttpError};
 //!
-//! async fn login_first(mut ctx: Context) -> Result<Context, HttpError> {
+//! async fn login_first(ctx: &mut Context) -> Result<(), HttpError> {
 //!     if ctx.req.header("cookie").is_none() {
 //!         ctx.redirect("/login")?;
 //!     }
-//!     Ok(ctx)
+//!     Ok(())
 //! }
 //!
-//! async fn list(mut ctx: Context) -> Result<Context, HttpError> {
+//! async fn list(ctx: &mut Context) -> Result<(), HttpError> {
 //!     ctx.redirect_to()
 //!         .with_qs_from(serde_json::json!({"page": 1, "filters": {"name": "virk"}}))
 //!         .to_path("/users")?;
-//!     Ok(ctx)
+//!     Ok(())
 //! }
 //! ```
 
@@ -42,7 +42,7 @@ use rejoinder_core::{status, Error, Response};
 use serde_json::Value;
 
 use crate::context::Context;
-use crate::router::UrlError;
+use crate::routes::UrlError;
 
 /// Why a redirect could not be made.
 #[derive(Debug)]
@@ -110,7 +110,7 @@ impl Context {
         let res = &mut self.res;
         set_location(res, &normalized)?;
         if !status::is_redirect(res.status().as_u16()) {
-            res.set_status(302)?;
+            res.set_status(http::StatusCode::FOUND);
         }
         if html {
             res.set_type("text/html; charset=utf-8")?;
@@ -244,7 +244,7 @@ impl Redirect<'_> {
     ///
     /// An invalid status.
     pub fn to_path(self, path: &str) -> Result<(), RedirectError> {
-        let query = self.ctx.req.query().unwrap_or("").to_owned();
+        let query = self.ctx.req.query_string().unwrap_or("").to_owned();
         self.send(path, &query)
     }
 
@@ -258,7 +258,7 @@ impl Redirect<'_> {
             .ctx
             .url_for(name, params)
             .map_err(RedirectError::Route)?;
-        let query = self.ctx.req.query().unwrap_or("").to_owned();
+        let query = self.ctx.req.query_string().unwrap_or("").to_owned();
         self.send(&path, &query)
     }
 

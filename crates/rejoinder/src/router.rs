@@ -1,26 +1,50 @@
-//! Method and path routing with path parameters and named routes.
+//! Method and path routing: path parameters, named routes, nested and
+//! merged routers, middleware per route or per router, body limits per
+//! route.
 //!
 //! Paths use `matchit`'s syntax: `/users/{id}` captures one segment,
-//! `/files/{*path}` the rest of the path. A route can be named with
+//! `/files/{*path}` the rest of the path. (Koa's and Express's `:id` and
+//! `*path` are refused when the route is added, with a message naming the
+//! `{id}` form, instead of matching literally.) A route can be named with
 //! [`Router::name`] right after it is added; [`Context::url_for`] builds its
 //! URL back from parameters, percent-encoding them. A path that matches no
-//! route is left untouched (404); a path that matches with another method
+//! route is left untouched (404) unless the router has a
+//! [`fallback`](Router::fallback); a path that matches with another method
 //! answers 405 with an `Allow` header. HEAD is served by the GET handler
 //! (the body is dropped on the wire).
+//!
+//! Routers compose: [`nest`](Router::nest) mounts one under a prefix,
+//! [`merge`](Router::merge) joins two, [`middleware`](Router::middleware)
+//! wraps every request a router handles, and
+//! [`route_middleware`](Router::route_middleware) and
+//! [`body_limit`](Router::body_limit) apply to the route added last.
 //!
 //! # Examples
 //!
 //! ```
-//! use rejoinder::{App, Context, Router};
+//! use rejoinder::{App, Context, HttpError, Next, Router};
 //!
+//! async fn show(ctx: &mut Context) -> Result<String, HttpError> {
+//!     let id: u64 = ctx.param_as("id")?;
+//!     Ok(format!("user {id}"))
+//! }
+//!
+//! async fn admins_only(ctx: &mut Context, next: Next<'_>) -> Result<(), HttpError> {
+//!     if ctx.req.header("x-admin").is_none() {
+//!         return Err(HttpError::forbidden("admins only"));
+//!     }
+//!     next.run(ctx).await;
+//!     Ok(())
+//! }
+//!
+//! let users = Router::new()
+//!     .get("/{id}", show)
+//!     .name("users.show")
+//!     .delete("/{id}", async |_: &mut Context| "deleted")
+//!     .route_middleware(admins_only);
 //! let router = Router::new()
-//!     .get("/", |mut ctx: Context| async move { ctx.res.set_body("home"); ctx })
-//!     .get("/users/{id}", |mut ctx: Context| async move {
-//!         let id = ctx.param("id").unwrap_or_default().to_owned();
-//!         ctx.res.set_body(format!("user {id}"));
-//!         ctx
-//!     })
-//!     .name("users.show");
+//!     .get("/", async |_: &mut Context| "home")
+//!     .nest("/users", users);
 //! let app = App::new().router(router);
 //! # drop(app);
 //! ```
@@ -32,122 +56,40 @@
 //! is served — the same choice axum makes, so a broken route table never
 //! starts.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use http::header::{HeaderValue, ALLOW};
-use http::Method;
-use rejoinder_core::{IntoResponse, Response};
+use http::{Method, StatusCode};
 
-use crate::app::{BoxFuture, Handler};
 use crate::context::Context;
+use crate::handler::{done, BoxFuture, Handler};
+use crate::middleware::{layered, Middleware, Next};
+use crate::routes::RouteNames;
 
 struct Endpoint {
     pattern: String,
+    params: Vec<Arc<str>>,
     methods: Vec<(Method, Arc<dyn Handler>)>,
+    /// Answers every method the route has no handler for (a nested
+    /// router's fallback).
+    any: Option<Arc<dyn Handler>>,
 }
 
-/// The named routes of a router, shared with every request's context.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct RouteNames {
-    names: HashMap<String, String>,
-}
-
-/// Why [`Context::url_for`] could not build a URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UrlError {
-    /// No route has this name.
-    UnknownRoute {
-        /// The name asked for.
-        name: String,
-        /// The names that exist.
-        known: Vec<String>,
-    },
-    /// The route needs a parameter that was not given.
-    MissingParam {
-        /// The route's name.
-        route: String,
-        /// The missing parameter.
-        param: String,
-    },
-}
-
-impl fmt::Display for UrlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UrlError::UnknownRoute { name, known } => {
-                write!(
-                    f,
-                    "no route is named {name:?}; named routes: {}",
-                    known.join(", ")
-                )
-            }
-            UrlError::MissingParam { route, param } => {
-                write!(
-                    f,
-                    "route {route:?} needs the parameter {param:?}, which was not given"
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for UrlError {}
-
-impl RouteNames {
-    pub(crate) fn url_for(&self, name: &str, params: &[(&str, &str)]) -> Result<String, UrlError> {
-        let pattern = self.names.get(name).ok_or_else(|| {
-            let mut known: Vec<String> = self.names.keys().cloned().collect();
-            known.sort();
-            UrlError::UnknownRoute {
-                name: name.to_owned(),
-                known,
-            }
-        })?;
-        let mut out = String::with_capacity(pattern.len() + 16);
-        let mut rest = pattern.as_str();
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
-            let key = &rest[open + 1..close];
-            let (catch_all, key) = match key.strip_prefix('*') {
-                Some(k) => (true, k),
-                None => (false, key),
-            };
-            let value = params
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| *v)
-                .ok_or_else(|| UrlError::MissingParam {
-                    route: name.to_owned(),
-                    param: key.to_owned(),
-                })?;
-            if catch_all {
-                let segments: Vec<String> = value
-                    .split('/')
-                    .map(rejoinder_core::uri::encode_component)
-                    .collect();
-                out.push_str(&segments.join("/"));
-            } else {
-                out.push_str(&rejoinder_core::uri::encode_component(value));
-            }
-            rest = &rest[(close + 1).min(rest.len())..];
-        }
-        out.push_str(rest);
-        Ok(out)
-    }
+/// The route table: what a router dispatches with.
+struct Routes {
+    matcher: matchit::Router<usize>,
+    endpoints: Vec<Endpoint>,
+    fallback: Option<Arc<dyn Handler>>,
 }
 
 /// Routes requests by method and path. See the [module docs](self).
 #[must_use = "a router does nothing until given to App::router"]
 pub struct Router {
-    matcher: matchit::Router<usize>,
-    endpoints: Vec<Endpoint>,
+    routes: Routes,
+    middleware: Vec<Arc<dyn Middleware>>,
     names: RouteNames,
-    last: Option<usize>,
-    fallback: Option<Arc<dyn Handler>>,
+    last: Option<(usize, Option<Method>)>,
 }
 
 impl Default for Router {
@@ -158,15 +100,10 @@ impl Default for Router {
 
 impl fmt::Debug for Router {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let routes: Vec<String> = self
-            .endpoints
-            .iter()
-            .map(|e| {
-                let methods: Vec<&str> = e.methods.iter().map(|(m, _)| m.as_str()).collect();
-                format!("{} {}", methods.join(","), e.pattern)
-            })
-            .collect();
-        f.debug_struct("Router").field("routes", &routes).finish()
+        f.debug_struct("Router")
+            .field("routes", &self.route_list())
+            .field("middleware", &self.middleware.len())
+            .finish()
     }
 }
 
@@ -185,22 +122,73 @@ macro_rules! method_routes {
     };
 }
 
+/// `prefix` followed by `path`, with `/` standing for the prefix itself.
+pub(crate) fn join_paths(prefix: &str, path: &str) -> String {
+    match (prefix, path) {
+        ("", p) => p.to_owned(),
+        (pre, "/" | "") => pre.to_owned(),
+        (pre, p) => format!("{pre}{p}"),
+    }
+}
+
+/// Refuses Koa's `:name` and `*name` segments, which matchit would take
+/// literally, naming the form that works.
+fn check_syntax(path: &str) {
+    for segment in path.split('/') {
+        let named = |rest: &str| {
+            rest.chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        };
+        if let Some(name) = segment.strip_prefix(':').filter(|n| named(n)) {
+            panic!(
+                "cannot route {path:?}: `:{name}` would match the text \":{name}\"; \
+                 a path parameter is written `{{{name}}}`"
+            );
+        }
+        if let Some(name) = segment.strip_prefix('*').filter(|n| named(n)) {
+            panic!(
+                "cannot route {path:?}: `*{name}` would match the text \"*{name}\"; \
+                 a catch-all parameter is written `{{*{name}}}`"
+            );
+        }
+    }
+}
+
+/// The parameter names of a pattern, in order.
+fn param_names(pattern: &str) -> Vec<Arc<str>> {
+    let mut names = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = rest[open + 1..open + close].trim_start_matches('*');
+        names.push(Arc::from(name));
+        rest = &rest[open + close + 1..];
+    }
+    names
+}
+
 impl Router {
     /// An empty router.
     pub fn new() -> Self {
         Router {
-            matcher: matchit::Router::new(),
-            endpoints: Vec::new(),
+            routes: Routes {
+                matcher: matchit::Router::new(),
+                endpoints: Vec::new(),
+                fallback: None,
+            },
+            middleware: Vec::new(),
             names: RouteNames::default(),
             last: None,
-            fallback: None,
         }
     }
 
     /// Handles requests whose path matches no route (instead of leaving
     /// them untouched, which answers 404).
     pub fn fallback(mut self, handler: impl Handler) -> Self {
-        self.fallback = Some(Arc::new(handler));
+        self.routes.fallback = Some(Arc::new(handler));
         self
     }
 
@@ -217,31 +205,42 @@ impl Router {
     ///
     /// # Panics
     ///
-    /// On an invalid or conflicting path, or a method routed twice for the
-    /// same path.
+    /// On an invalid or conflicting path (including Koa's `:id` syntax,
+    /// which is written `{id}` here), or a method routed twice for the same
+    /// path.
     pub fn route(mut self, method: Method, path: &str, handler: impl Handler) -> Self {
-        let index = match self.endpoints.iter().position(|e| e.pattern == path) {
-            Some(i) => i,
-            None => {
-                let i = self.endpoints.len();
-                if let Err(e) = self.matcher.insert(path, i) {
-                    panic!("cannot route {path:?}: {e}");
-                }
-                self.endpoints.push(Endpoint {
-                    pattern: path.to_owned(),
-                    methods: Vec::new(),
-                });
-                i
-            }
-        };
-        let endpoint = &mut self.endpoints[index];
+        let index = self.endpoint(path);
+        self.add_method(index, method, Arc::new(handler));
+        self
+    }
+
+    fn endpoint(&mut self, path: &str) -> usize {
+        check_syntax(path);
+        if let Some(i) = self.routes.endpoints.iter().position(|e| e.pattern == path) {
+            return i;
+        }
+        let i = self.routes.endpoints.len();
+        if let Err(e) = self.routes.matcher.insert(path, i) {
+            panic!("cannot route {path:?}: {e}");
+        }
+        self.routes.endpoints.push(Endpoint {
+            pattern: path.to_owned(),
+            params: param_names(path),
+            methods: Vec::new(),
+            any: None,
+        });
+        i
+    }
+
+    fn add_method(&mut self, index: usize, method: Method, handler: Arc<dyn Handler>) {
+        let endpoint = &mut self.routes.endpoints[index];
         assert!(
             !endpoint.methods.iter().any(|(m, _)| *m == method),
-            "{method} {path:?} is routed twice"
+            "{method} {:?} is routed twice",
+            endpoint.pattern
         );
-        endpoint.methods.push((method, Arc::new(handler)));
-        self.last = Some(index);
-        self
+        endpoint.methods.push((method.clone(), handler));
+        self.last = Some((index, Some(method)));
     }
 
     /// Names the route added last, for [`Context::url_for`] and redirects
@@ -251,75 +250,250 @@ impl Router {
     ///
     /// When no route was added yet or the name is taken.
     pub fn name(mut self, name: &str) -> Self {
-        let index = self.last.expect("name() follows the route it names");
-        let pattern = self.endpoints[index].pattern.clone();
-        assert!(
-            self.names.names.insert(name.to_owned(), pattern).is_none(),
-            "the route name {name:?} is used twice"
-        );
+        let (index, _) = self
+            .last
+            .clone()
+            .expect("name() follows the route it names");
+        let pattern = self.routes.endpoints[index].pattern.clone();
+        self.names.insert(name, pattern);
         self
+    }
+
+    /// Wraps every request this router handles — routed, 405, fallback or
+    /// 404 — in `middleware`. Added first is outermost.
+    pub fn middleware(mut self, middleware: impl Middleware) -> Self {
+        self.middleware.push(Arc::new(middleware));
+        self
+    }
+
+    /// Wraps the route added last (that method and path) in `middleware`.
+    ///
+    /// # Panics
+    ///
+    /// When no route was added yet.
+    pub fn route_middleware(mut self, middleware: impl Middleware) -> Self {
+        let mw: Arc<dyn Middleware> = Arc::new(middleware);
+        self.wrap_last(|h| layered(&[mw], h));
+        self
+    }
+
+    /// Sets the request body limit of the route added last (see
+    /// [`App::body_limit`](crate::App::body_limit)).
+    ///
+    /// # Panics
+    ///
+    /// When no route was added yet.
+    pub fn body_limit(mut self, limit: usize) -> Self {
+        self.wrap_last(|h| Arc::new(Limited { limit, inner: h }));
+        self
+    }
+
+    fn wrap_last(&mut self, wrap: impl FnOnce(Arc<dyn Handler>) -> Arc<dyn Handler>) {
+        let (index, method) = self
+            .last
+            .clone()
+            .expect("route_middleware() and body_limit() follow the route they apply to");
+        let endpoint = &mut self.routes.endpoints[index];
+        let slot = match &method {
+            Some(m) => endpoint
+                .methods
+                .iter_mut()
+                .find(|(mm, _)| mm == m)
+                .map(|(_, h)| h),
+            None => endpoint.any.as_mut(),
+        };
+        if let Some(handler) = slot {
+            *handler = wrap(handler.clone());
+        }
+    }
+
+    /// Mounts `router` under `prefix` (`/api`): its `/users` route answers
+    /// `/api/users`, its `/` route `/api`. Its middleware wraps only its own
+    /// routes, its named routes keep their names, and its fallback answers
+    /// the paths under the prefix that none of its routes match.
+    ///
+    /// # Panics
+    ///
+    /// When a path conflicts or a name is taken.
+    pub fn nest(mut self, prefix: &str, router: Router) -> Self {
+        let prefix = prefix.trim_end_matches('/');
+        assert!(
+            prefix.is_empty() || prefix.starts_with('/'),
+            "a nest prefix starts with '/': {prefix:?}"
+        );
+        let fallback = self.absorb(prefix, router);
+        if let Some(fallback) = fallback {
+            for pattern in [prefix.to_owned(), format!("{prefix}/{{*__nested_rest}}")] {
+                let pattern = if pattern.is_empty() {
+                    "/".to_owned()
+                } else {
+                    pattern
+                };
+                if self.routes.endpoints.iter().any(|e| e.pattern == pattern) {
+                    continue;
+                }
+                if self
+                    .routes
+                    .matcher
+                    .insert(pattern.as_str(), self.routes.endpoints.len())
+                    .is_ok()
+                {
+                    self.routes.endpoints.push(Endpoint {
+                        params: param_names(&pattern),
+                        pattern,
+                        methods: Vec::new(),
+                        any: Some(fallback.clone()),
+                    });
+                }
+            }
+        }
+        self.last = None;
+        self
+    }
+
+    /// Takes in every route of `router` as it is; its middleware wraps only
+    /// its own routes. Its fallback becomes this router's when this one has
+    /// none.
+    ///
+    /// # Panics
+    ///
+    /// When a path conflicts, a name is taken, or both have a fallback.
+    pub fn merge(mut self, router: Router) -> Self {
+        if let Some(fallback) = self.absorb("", router) {
+            assert!(
+                self.routes.fallback.is_none(),
+                "both merged routers have a fallback"
+            );
+            self.routes.fallback = Some(fallback);
+        }
+        self.last = None;
+        self
+    }
+
+    /// Adds `router`'s routes under `prefix`; gives back its fallback,
+    /// wrapped in its middleware.
+    fn absorb(&mut self, prefix: &str, router: Router) -> Option<Arc<dyn Handler>> {
+        let Router {
+            routes,
+            middleware,
+            names,
+            ..
+        } = router;
+        for endpoint in routes.endpoints {
+            let index = self.endpoint(&join_paths(prefix, &endpoint.pattern));
+            for (method, handler) in endpoint.methods {
+                self.add_method(index, method, layered(&middleware, handler));
+            }
+            if let Some(any) = endpoint.any {
+                self.routes.endpoints[index].any = Some(layered(&middleware, any));
+            }
+        }
+        self.names.absorb(names, prefix);
+        routes.fallback.map(|f| layered(&middleware, f))
     }
 
     pub(crate) fn take_names(&mut self) -> RouteNames {
         std::mem::take(&mut self.names)
     }
 
-    fn allow(endpoint: &Endpoint) -> String {
-        let mut methods: Vec<&str> = endpoint.methods.iter().map(|(m, _)| m.as_str()).collect();
-        if methods.contains(&"GET") && !methods.contains(&"HEAD") {
-            methods.push("HEAD");
-        }
-        methods.join(", ")
+    /// The routes, as `"GET /users/{id}"`, in the order they were added.
+    pub fn route_list(&self) -> Vec<String> {
+        self.routes
+            .endpoints
+            .iter()
+            .flat_map(|e| {
+                let any = e.any.as_ref().map(|_| format!("* {}", e.pattern));
+                e.methods
+                    .iter()
+                    .map(|(m, _)| format!("{m} {}", e.pattern))
+                    .chain(any)
+            })
+            .collect()
     }
 }
 
-impl Handler for Router {
-    fn call(&self, mut ctx: Context) -> BoxFuture<Response> {
-        let found = match self.matcher.at(ctx.req.path()) {
+fn allow(endpoint: &Endpoint) -> String {
+    let mut methods: Vec<&str> = endpoint.methods.iter().map(|(m, _)| m.as_str()).collect();
+    if methods.contains(&"GET") && !methods.contains(&"HEAD") {
+        methods.push("HEAD");
+    }
+    methods.join(", ")
+}
+
+impl Handler for Routes {
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        let (index, params) = match self.matcher.at(ctx.req.path()) {
             Ok(m) => {
-                let params: Vec<(String, String)> = m
+                let endpoint = &self.endpoints[*m.value];
+                let params: Vec<(Arc<str>, String)> = m
                     .params
                     .iter()
-                    .map(|(k, v)| (k.to_owned(), rejoinder_core::uri::percent_decode(v)))
+                    .enumerate()
+                    .map(|(i, (k, v))| {
+                        let name = match endpoint.params.get(i) {
+                            Some(n) if &**n == k => n.clone(),
+                            _ => Arc::from(k),
+                        };
+                        (name, rejoinder_core::uri::percent_decode(v))
+                    })
                     .collect();
-                Some((*m.value, params))
+                (*m.value, params)
             }
-            Err(_) => None,
+            Err(_) => {
+                return match &self.fallback {
+                    Some(f) => f.call(ctx),
+                    None => done(),
+                }
+            }
         };
-        let Some((index, params)) = found else {
-            return match &self.fallback {
-                Some(f) => f.call(ctx),
-                None => Box::pin(async move { ctx.into_response() }),
-            };
-        };
+        for (name, value) in params {
+            ctx.push_param(name, value);
+        }
         let endpoint = &self.endpoints[index];
-        let method = ctx.req.method().clone();
+        let method = ctx.req.method();
         let handler = endpoint
             .methods
             .iter()
-            .find(|(m, _)| *m == method)
+            .find(|(m, _)| m == method)
             .or_else(|| {
                 (method == Method::HEAD)
                     .then(|| endpoint.methods.iter().find(|(m, _)| *m == Method::GET))
                     .flatten()
             })
-            .map(|(_, h)| h.clone());
+            .map(|(_, h)| h)
+            .or(endpoint.any.as_ref());
         match handler {
-            Some(h) => {
-                ctx.set_params(params);
-                h.call(ctx)
-            }
+            Some(h) => h.call(ctx),
             None => {
-                let allow = Router::allow(endpoint);
-                Box::pin(async move {
-                    let mut res = ctx.into_response();
-                    let _ = res.set_status(405);
-                    if let Ok(v) = HeaderValue::from_str(&allow) {
-                        res.headers_mut().insert(ALLOW, v);
-                    }
-                    res
-                })
+                ctx.res.set_status(StatusCode::METHOD_NOT_ALLOWED);
+                if let Ok(v) = HeaderValue::from_str(&allow(endpoint)) {
+                    ctx.res.headers_mut().insert(ALLOW, v);
+                }
+                done()
             }
         }
+    }
+}
+
+impl Handler for Router {
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        if self.middleware.is_empty() {
+            self.routes.call(ctx)
+        } else {
+            Box::pin(Next::new(&self.middleware, &self.routes).run(ctx))
+        }
+    }
+}
+
+/// A route with a body limit of its own.
+struct Limited {
+    limit: usize,
+    inner: Arc<dyn Handler>,
+}
+
+impl Handler for Limited {
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        ctx.req.set_body_limit(self.limit);
+        self.inner.call(ctx)
     }
 }

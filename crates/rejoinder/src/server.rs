@@ -14,7 +14,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, ToSocketAddrs};
 
 use crate::app::App;
-use crate::context::RequestBody;
+use crate::request::RequestBody;
 
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -109,7 +109,6 @@ impl Serve {
             .keep_alive(true);
         builder.http2().timer(TokioTimer::new());
         let graceful = GracefulShutdown::new();
-        let shared_app = std::sync::Arc::new(app.clone());
         let shutdown_timeout = app.config().shutdown_timeout;
         loop {
             tokio::select! {
@@ -124,9 +123,9 @@ impl Serve {
                         }
                     };
                     let _ = stream.set_nodelay(true);
-                    // One shared handle per connection; a request clones a
-                        // pointer, not the app's handler and filter lists.
-                    let app = shared_app.clone();
+                    // An app is one `Arc`: a connection and each of its
+                    // requests clone a pointer.
+                    let app = app.clone();
                     let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
                         let app = app.clone();
                         async move { Ok::<_, Infallible>(app.handle(req.map(RequestBody::from)).await) }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use rejoinder::testing::{raw, TestClient, TestResponse, TestServer};
-use rejoinder::{App, Context, HttpError, IntoResponse, Response, Source, NO_HEADERS};
+use rejoinder::{handler_fn, App, Context, HttpError, IntoResponse, Response, Source, NO_HEADERS};
 use serde_json::{json, Value};
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
@@ -72,24 +72,17 @@ impl Probe {
 /// handler returning it would), and the probe records that response.
 fn probed<E, F>(f: F) -> (App, Probe)
 where
-    E: IntoResponse,
+    E: IntoResponse + Send + 'static,
     F: Fn(&mut Context) -> Result<(), E> + Send + Sync + 'static,
 {
     let probe = Probe::default();
     let p = probe.clone();
-    let f = Arc::new(f);
-    let app = App::new().handler(move |mut ctx: Context| {
-        let f = f.clone();
-        let p = p.clone();
-        async move {
-            let res = match f(&mut ctx) {
-                Ok(()) => ctx.res,
-                Err(e) => e.into_response(),
-            };
-            p.record(&res);
-            res
-        }
-    });
+    let app = App::new()
+        .handler(handler_fn(move |ctx| {
+            let result = f(ctx);
+            Box::pin(async move { result })
+        }))
+        .late(move |_, res| p.record(res));
     (app, probe)
 }
 
@@ -332,11 +325,11 @@ const CONSTRUCTORS: &[(&str, Ctor, u16, &str)] = &[
 /// An app answering `/INDEX` with `Err(CONSTRUCTORS[INDEX](x-msg header))`,
 /// with data attached that must never be sent.
 fn constructor_app() -> TestClient {
-    TestClient::new(App::new().handler(|ctx: Context| async move {
+    TestClient::new(App::new().handler(async |ctx: &mut Context| {
         let i: usize = ctx.req.path()[1..].parse().unwrap();
         let message = ctx.req.header("x-msg").unwrap_or_default().to_owned();
         let err = (CONSTRUCTORS[i].1)(message).data(json!({"secret": "data-s3cr3t"}));
-        Err::<Context, _>(err)
+        Err::<(), _>(err)
     }))
 }
 
@@ -677,7 +670,7 @@ fn read_config() -> Result<String, std::io::Error> {
 
 #[tokio::test]
 async fn question_mark_on_a_std_error_is_a_hidden_500() {
-    let app = App::new().handler(|mut ctx: Context| async move {
+    let app = App::new().handler(async |ctx: &mut Context| {
         match ctx.req.path() {
             "/io" => {
                 let config = read_config()?;
@@ -688,7 +681,7 @@ async fn question_mark_on_a_std_error_is_a_hidden_500() {
                 ctx.res.set_body(format!("n={n}"));
             }
         }
-        Ok::<_, HttpError>(ctx)
+        Ok::<_, HttpError>(())
     });
     let client = TestClient::new(app);
     let res = client.get("/io").send().await;

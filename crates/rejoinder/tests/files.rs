@@ -10,7 +10,7 @@ use rejoinder::content_disposition::{Disposition, Options};
 use rejoinder::file::FileErrorHandler;
 use rejoinder::fs::ServeDir;
 use rejoinder::testing::{raw, TestClient, TestServer};
-use rejoinder::{App, Context, HttpError, Router};
+use rejoinder::{handler_fn, App, Context, HttpError, Router};
 use serde_json::{json, Value};
 
 const TEXT_UTF8: &str = "text/plain; charset=utf-8";
@@ -73,14 +73,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 macro_rules! file_route {
     ($dir:expr, |$ctx:ident, $path:ident| $body:expr) => {{
         let dir: Arc<PathBuf> = $dir.clone();
-        move |mut $ctx: Context| {
+        handler_fn(move |$ctx| {
             let dir = dir.clone();
-            async move {
+            Box::pin(async move {
                 let $path = dir.join($ctx.param("name").unwrap_or_default());
                 $body;
-                Ok::<_, HttpError>($ctx)
-            }
-        }
+                Ok::<_, HttpError>(())
+            })
+        })
     }};
 }
 
@@ -569,7 +569,7 @@ async fn attachment_file_with_a_unicode_name() {
 
 #[tokio::test]
 async fn koa_attachment_keeps_a_content_type_set_before() {
-    let client = TestClient::new(App::new().handler(|mut ctx: Context| async move {
+    let client = TestClient::new(App::new().handler(async |ctx: &mut Context| {
         match ctx.req.path() {
             "/typed" => {
                 ctx.res.set_type("text/plain")?;
@@ -586,7 +586,7 @@ async fn koa_attachment_keeps_a_content_type_set_before() {
                 ctx.res.set_body("x");
             }
         }
-        Ok::<_, rejoinder::Error>(ctx)
+        Ok::<_, rejoinder::Error>(())
     }));
     let res = client.get("/typed").send().await;
     assert_eq!(res.status(), 200);
@@ -939,10 +939,9 @@ async fn serve_dir_paths_that_name_no_file_are_404_not_500() {
 // ---------------------------------------------------------------------------
 
 fn jsonp_app() -> App {
-    App::new().handler(|mut ctx: Context| async move {
+    App::new().handler(async |ctx: &mut Context| {
         let value = json!({"user": "virk", "line": "a\u{2028}b\u{2029}c", "html": "</script>"});
         ctx.jsonp(&value);
-        ctx
     })
 }
 
@@ -1023,9 +1022,8 @@ async fn jsonp_without_the_parameter_uses_its_name_and_the_name_is_configurable(
         format!("/**/ typeof yes === 'function' && yes({JSONP_JSON});")
     );
     // jsonp_with_param names the parameter per call.
-    let client = TestClient::new(App::new().handler(|mut ctx: Context| async move {
+    let client = TestClient::new(App::new().handler(async |ctx: &mut Context| {
         ctx.jsonp_with_param(&json!([1, 2]), "fn");
-        ctx
     }));
     let res = client.get("/?fn=handle").send().await;
     assert_eq!(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rejoinder::testing::TestServer;
-use rejoinder::{App, Body, Context};
+use rejoinder::{handler_fn, App, Body};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -35,10 +35,10 @@ async fn flush_headers_streams_events_before_the_handler_finishes() {
     let (release_tx, release_rx) = oneshot::channel::<()>();
     let release = Arc::new(std::sync::Mutex::new(Some(release_rx)));
     let (refused_tx, mut refused_rx) = mpsc::unbounded_channel::<String>();
-    let app = App::new().handler(rejoinder::flushable(move |mut ctx: Context| {
+    let app = App::new().handler(rejoinder::flushable(handler_fn(move |ctx| {
         let release = release.lock().unwrap().take();
         let refused_tx = refused_tx.clone();
-        async move {
+        Box::pin(async move {
             let (tx, rx) = mpsc::channel::<Result<String, std::io::Error>>(4);
             ctx.res.set_type("text/event-stream").unwrap();
             ctx.res.set_body(Body::stream(tokio_stream_from(rx)));
@@ -53,9 +53,8 @@ async fn flush_headers_streams_events_before_the_handler_finishes() {
                 let _ = release.await;
             }
             tx.send(Ok("data: second\n\n".into())).await.unwrap();
-            ctx
-        }
-    }));
+        })
+    })));
     let srv = TestServer::start(app).await;
     let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
     stream
@@ -94,17 +93,16 @@ impl Drop for DropFlag {
 async fn a_stream_is_dropped_when_the_client_goes_away() {
     let dropped = Arc::new(AtomicBool::new(false));
     let flag = dropped.clone();
-    let app = App::new().handler(move |mut ctx: Context| {
+    let app = App::new().handler(handler_fn(move |ctx| {
         let guard = DropFlag(flag.clone());
-        async move {
+        Box::pin(async move {
             let endless = futures_util::stream::unfold(guard, |guard| async move {
                 tokio::time::sleep(Duration::from_millis(10)).await;
                 Some((Ok::<_, std::io::Error>("tick\n".to_string()), guard))
             });
             ctx.res.set_body(Body::stream(endless));
-            ctx
-        }
-    });
+        })
+    }));
     let srv = TestServer::start(app).await;
     let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
     stream

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use rejoinder::testing::TestClient;
-use rejoinder::{App, Body, Context, HttpError, Next};
+use rejoinder::{handler_fn, middleware_fn, App, Body, Context, HttpError};
 
 fn record(log: &Arc<Mutex<Vec<String>>>, what: &str) {
     log.lock().unwrap().push(what.to_owned());
@@ -14,37 +14,34 @@ async fn middleware_runs_as_an_onion_and_post_processes() {
     let log = Arc::new(Mutex::new(Vec::new()));
     let (l1, l2, l3) = (log.clone(), log.clone(), log.clone());
     let app = App::new()
-        .middleware(move |ctx: Context, next: Next| {
+        .middleware(middleware_fn(move |ctx, next| {
             let log = l1.clone();
-            async move {
+            Box::pin(async move {
                 record(&log, "outer before");
-                let mut ctx = next.run(ctx).await;
+                next.run(ctx).await;
                 record(&log, "outer after");
                 let _ = ctx.res.set("X-Outer", "1");
-                ctx
-            }
-        })
-        .middleware(move |ctx: Context, next: Next| {
+            })
+        }))
+        .middleware(middleware_fn(move |ctx, next| {
             let log = l2.clone();
-            async move {
+            Box::pin(async move {
                 record(&log, "inner before");
-                let mut ctx = next.run(ctx).await;
+                next.run(ctx).await;
                 record(&log, "inner after");
                 // The body is still lazy: rewrite the handler's JSON.
                 if let Some(doc) = ctx.res.body_mut().and_then(Body::as_json_mut) {
                     doc["seen_by"] = "inner".into();
                 }
-                ctx
-            }
-        })
-        .handler(move |mut ctx: Context| {
+            })
+        }))
+        .handler(handler_fn(move |ctx| {
             let log = l3.clone();
-            async move {
+            Box::pin(async move {
                 record(&log, "handler");
                 ctx.res.set_body(serde_json::json!({"ok": true}));
-                ctx
-            }
-        });
+            })
+        }));
     let res = TestClient::new(app).get("/").send().await;
     assert_eq!(res.header("x-outer"), Some("1"));
     assert_eq!(
@@ -68,10 +65,10 @@ async fn middleware_sees_the_request_and_the_error_cause_after_next() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let s = seen.clone();
     let app = App::new()
-        .middleware(move |ctx: Context, next: Next| {
+        .middleware(middleware_fn(move |ctx, next| {
             let seen = s.clone();
-            async move {
-                let ctx = next.run(ctx).await;
+            Box::pin(async move {
+                next.run(ctx).await;
                 seen.lock().unwrap().push(format!(
                     "{} {} {} {:?}",
                     ctx.req.method(),
@@ -79,15 +76,12 @@ async fn middleware_sees_the_request_and_the_error_cause_after_next() {
                     ctx.res.status().as_u16(),
                     ctx.res.error_cause().map(|e| e.to_string())
                 ));
-                ctx
-            }
-        })
-        .handler(|ctx: Context| async move {
-            match ctx.req.path() {
-                "/fail" => Err(HttpError::bad_gateway("upstream down")),
-                "/panic" => panic!("handler exploded"),
-                _ => Ok(ctx),
-            }
+            })
+        }))
+        .handler(async |ctx: &mut Context| match ctx.req.path() {
+            "/fail" => Err(HttpError::bad_gateway("upstream down")),
+            "/panic" => panic!("handler exploded"),
+            _ => Ok(()),
         });
     let client = TestClient::new(app);
     assert_eq!(client.get("/fail").send().await.status(), 502);
@@ -106,9 +100,8 @@ async fn middleware_sees_the_request_and_the_error_cause_after_next() {
 #[tokio::test]
 async fn late_handlers_run_in_order_and_may_change_the_response() {
     let app = App::new()
-        .handler(|mut ctx: Context| async move {
+        .handler(async |ctx: &mut Context| {
             ctx.res.set_body("body");
-            ctx
         })
         .late(|req, res| {
             let _ = res.append("X-Late", format!("first {}", req.path()));

@@ -10,7 +10,7 @@ use rejoinder::{App, Body, Context, HttpError, Source, NO_HEADERS};
 
 fn app(log: Arc<Mutex<Vec<LogEntry>>>) -> App {
     App::new()
-        .handler(|mut ctx: Context| async move {
+        .handler(async |ctx: &mut Context| {
             match ctx.req.path() {
                 "/exit" => {
                     ctx.exit(403, "blocked", [("X-From", "exit")])?;
@@ -26,7 +26,7 @@ fn app(log: Arc<Mutex<Vec<LogEntry>>>) -> App {
                     ctx.res.set_body("hello world");
                 }
             }
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
         .header_filter(|res| {
             res.set("X-Phase", "header_filter")?;
@@ -108,9 +108,9 @@ async fn error_pages_pass_through_the_phases() {
     let l = log.clone();
     let srv = TestServer::start(
         App::new()
-            .handler(|mut ctx: Context| async move {
+            .handler(async |ctx: &mut Context| {
                 ctx.error(503, (), NO_HEADERS)?;
-                Ok::<_, HttpError>(ctx)
+                Ok::<_, HttpError>(())
             })
             .log(move |e| l.lock().unwrap().push(e.clone())),
     )

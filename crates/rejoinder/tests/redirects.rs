@@ -3,10 +3,8 @@
 //! Referers and trusted origins, and Adonis's `redirect_to()` builder with
 //! query strings and named routes.
 
-use std::sync::Arc;
-
 use rejoinder::testing::{raw, TestClient, TestResponse, TestServer};
-use rejoinder::{App, Context, HttpError, Router};
+use rejoinder::{handler_fn, App, Context, HttpError, Router};
 use serde_json::json;
 
 const HTML_UTF8: &str = "text/html; charset=utf-8";
@@ -22,14 +20,10 @@ fn app<F>(f: F) -> App
 where
     F: Fn(&mut Context) -> Result<(), HttpError> + Send + Sync + 'static,
 {
-    let f = Arc::new(f);
-    App::new().handler(move |mut ctx: Context| {
-        let f = f.clone();
-        async move {
-            f(&mut ctx)?;
-            Ok::<_, HttpError>(ctx)
-        }
-    })
+    App::new().handler(handler_fn(move |ctx| {
+        let result = f(ctx);
+        Box::pin(async move { result })
+    }))
 }
 
 /// An app that redirects to the URL given in the `X-To` request header (or
@@ -483,77 +477,76 @@ async fn back_keeps_a_redirect_status_and_negotiates_the_body() {
 
 fn adonis_app() -> App {
     let router = Router::new()
-        .get("/users/{id}", |ctx: Context| async move { ctx })
+        .get("/users/{id}", async |_: &mut Context| {})
         .name("users.show")
-        .get("/back", |mut ctx: Context| async move {
+        .get("/back", async |ctx: &mut Context| {
             ctx.redirect_to().back()?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/back-qs", |mut ctx: Context| async move {
+        .get("/back-qs", async |ctx: &mut Context| {
             ctx.redirect_to().with_qs().back()?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/path", |mut ctx: Context| async move {
+        .get("/path", async |ctx: &mut Context| {
             ctx.redirect_to().to_path("/users")?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/path-qs", |mut ctx: Context| async move {
+        .get("/path-qs", async |ctx: &mut Context| {
             ctx.redirect_to().with_qs().to_path("/users")?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/merge", |mut ctx: Context| async move {
+        .get("/merge", async |ctx: &mut Context| {
             ctx.redirect_to()
                 .with_qs_from(json!({"page": 1, "filters": {"name": "virk"}}))
                 .with_qs_from(json!({"sort": "desc", "filters": {"age": 30}, "tags": ["a", "b"]}))
                 .to_path("/users")?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/forward-and-merge", |mut ctx: Context| async move {
+        .get("/forward-and-merge", async |ctx: &mut Context| {
             ctx.redirect_to()
                 .with_qs()
                 .with_qs_from(json!({"page": 2}))
                 .to_path("/users")?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/cleared", |mut ctx: Context| async move {
+        .get("/cleared", async |ctx: &mut Context| {
             ctx.redirect_to()
                 .with_qs()
                 .with_qs_from(json!({"page": 1}))
                 .clear_qs()
                 .to_path("/users")?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/cleared-then-added", |mut ctx: Context| async move {
+        .get("/cleared-then-added", async |ctx: &mut Context| {
             ctx.redirect_to()
                 .with_qs_from(json!({"page": 1}))
                 .clear_qs()
                 .with_qs_from(json!({"fresh": true}))
                 .to_path("/users")?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/moved", |mut ctx: Context| async move {
+        .get("/moved", async |ctx: &mut Context| {
             ctx.redirect_to().status(301).to_path("/new")?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/route", |mut ctx: Context| async move {
+        .get("/route", async |ctx: &mut Context| {
             ctx.redirect_to().to_route("users.show", &[("id", "42")])?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/route-encoded", |mut ctx: Context| async move {
+        .get("/route-encoded", async |ctx: &mut Context| {
             ctx.redirect_to()
                 .with_qs_from(json!({"tab": "a b"}))
                 .to_route("users.show", &[("id", "a b/ü")])?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         })
-        .get("/route-unknown", |mut ctx: Context| async move {
+        .get("/route-unknown", async |ctx: &mut Context| {
             let err = ctx.redirect_to().to_route("users.nope", &[]).unwrap_err();
             ctx.res.set_status(500).unwrap();
             ctx.res.set_body(err.to_string());
-            ctx
         })
-        .get("/route-missing", |mut ctx: Context| async move {
+        .get("/route-missing", async |ctx: &mut Context| {
             ctx.redirect_to().to_route("users.show", &[])?;
-            Ok::<_, HttpError>(ctx)
+            Ok::<_, HttpError>(())
         });
     App::new().router(router)
 }

@@ -11,7 +11,7 @@ async fn request_view() {
         let summary = serde_json::json!({
             "method": req.method().as_str(),
             "path": req.path(),
-            "query": req.query(),
+            "query": req.query_string(),
             "host": req.host(),
             "referer": req.referer(),
             "custom": req.header("X-CUSTOM"),

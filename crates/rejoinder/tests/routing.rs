@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use rejoinder::testing::{raw, TestClient, TestServer};
-use rejoinder::{App, Context, HttpError, Router, UrlError};
+use rejoinder::{handler_fn, App, Context, Handler, HttpError, Router, UrlError};
 use serde_json::{json, Value};
 
 // ---------------------------------------------------------------------------
@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 // ---------------------------------------------------------------------------
 
 /// Echoes the named parameters of the matched route as a JSON object.
-fn echo(names: &'static [&'static str]) -> impl Fn(Context) -> std::future::Ready<Context> {
-    move |mut ctx: Context| {
+fn echo(names: &'static [&'static str]) -> impl Handler {
+    handler_fn(move |ctx| {
         let mut map = serde_json::Map::new();
         for n in names {
             map.insert(
@@ -24,14 +24,14 @@ fn echo(names: &'static [&'static str]) -> impl Fn(Context) -> std::future::Read
             );
         }
         ctx.res.set_body(Value::Object(map));
-        std::future::ready(ctx)
-    }
+        Box::pin(std::future::ready(()))
+    })
 }
 
 /// Builds the URL of a named route from the query `?name=..&k=v&..` and
 /// sends it back as text (or the `UrlError` as a 500 text body).
-async fn build(mut ctx: Context) -> Context {
-    let query = ctx.req.query().unwrap_or("").to_owned();
+async fn build(ctx: &mut Context) {
+    let query = ctx.req.query_string().unwrap_or("").to_owned();
     let pairs: Vec<(String, String)> = query
         .split('&')
         .filter(|p| !p.is_empty())
@@ -62,15 +62,13 @@ async fn build(mut ctx: Context) -> Context {
             ctx.res.set_body(format!("ERR {e}"));
         }
     }
-    ctx
 }
 
 /// The app every routing test talks to.
 fn app() -> App {
     let router = Router::new()
-        .get("/", |mut ctx: Context| async move {
+        .get("/", async |ctx: &mut Context| {
             ctx.res.set_body("home");
-            ctx
         })
         .name("home")
         .get("/users/{id}", echo(&["id"]))
@@ -80,27 +78,22 @@ fn app() -> App {
         .get("/files/{*rest}", echo(&["rest"]))
         .name("files")
         .get("/build", build)
-        .get("/items", |mut ctx: Context| async move {
+        .get("/items", async |ctx: &mut Context| {
             ctx.res.set_body("list of items");
-            ctx
         })
-        .post("/items", |mut ctx: Context| async move {
+        .post("/items", async |ctx: &mut Context| {
             ctx.res.set_status(201).unwrap();
             ctx.res.set_body("created");
-            ctx
         })
-        .delete("/items/{id}", |mut ctx: Context| async move {
+        .delete("/items/{id}", async |ctx: &mut Context| {
             let id = ctx.param("id").unwrap_or_default().to_owned();
             ctx.res.set_body(format!("deleted {id}"));
-            ctx
         })
-        .get("/only-get", |mut ctx: Context| async move {
+        .get("/only-get", async |ctx: &mut Context| {
             ctx.res.set_body(json!({"a": 1, "b": "two"}));
-            ctx
         })
-        .post("/only-post", |mut ctx: Context| async move {
+        .post("/only-post", async |ctx: &mut Context| {
             ctx.res.set_body("posted");
-            ctx
         });
     App::new().router(router)
 }
@@ -253,9 +246,9 @@ async fn url_for_unknown_name_lists_the_known_names() {
 async fn url_error_values_seen_by_the_handler() {
     let app = App::new().router(
         Router::new()
-            .get("/u/{id}", |ctx: Context| async move { ctx })
+            .get("/u/{id}", async |_: &mut Context| {})
             .name("u")
-            .get("/check", |mut ctx: Context| async move {
+            .get("/check", async |ctx: &mut Context| {
                 let unknown = ctx.url_for("nope", &[]).unwrap_err();
                 assert_eq!(
                     unknown,
@@ -277,7 +270,6 @@ async fn url_error_values_seen_by_the_handler() {
                 let as_http: HttpError = missing.into();
                 assert_eq!(as_http.status(), 500);
                 ctx.res.set_body("checked");
-                ctx
             }),
     );
     let res = TestClient::new(app).get("/check").send().await;
@@ -286,10 +278,9 @@ async fn url_error_values_seen_by_the_handler() {
 
 #[tokio::test]
 async fn url_for_without_a_router_knows_no_names() {
-    let app = App::new().handler(|mut ctx: Context| async move {
+    let app = App::new().handler(async |ctx: &mut Context| {
         let err = ctx.url_for("home", &[]).unwrap_err();
         ctx.res.set_body(err.to_string());
-        ctx
     });
     let res = TestClient::new(app).get("/").send().await;
     assert_eq!(res.text(), "no route is named \"home\"; named routes: ");
@@ -397,22 +388,18 @@ async fn routes_added_with_route_and_a_custom_method() {
         .route(
             rejoinder::http::Method::GET,
             "/thing",
-            |mut ctx: Context| async move {
+            async |ctx: &mut Context| {
                 ctx.res.set_body("get");
-                ctx
             },
         )
-        .put("/thing", |mut ctx: Context| async move {
+        .put("/thing", async |ctx: &mut Context| {
             ctx.res.set_body("put");
-            ctx
         })
-        .patch("/thing", |mut ctx: Context| async move {
+        .patch("/thing", async |ctx: &mut Context| {
             ctx.res.set_body("patch");
-            ctx
         })
-        .options("/thing", |mut ctx: Context| async move {
+        .options("/thing", async |ctx: &mut Context| {
             ctx.res.set_body("options");
-            ctx
         });
     let client = TestClient::new(App::new().router(router));
     for (method, body) in [
@@ -440,16 +427,16 @@ async fn routes_added_with_route_and_a_custom_method() {
 #[should_panic(expected = "routed twice")]
 fn routing_a_method_twice_panics() {
     let _ = Router::new()
-        .get("/a", |ctx: Context| async move { ctx })
-        .get("/a", |ctx: Context| async move { ctx });
+        .get("/a", async |_: &mut Context| {})
+        .get("/a", async |_: &mut Context| {});
 }
 
 #[test]
 #[should_panic(expected = "used twice")]
 fn naming_two_routes_alike_panics() {
     let _ = Router::new()
-        .get("/a", |ctx: Context| async move { ctx })
+        .get("/a", async |_: &mut Context| {})
         .name("x")
-        .get("/b", |ctx: Context| async move { ctx })
+        .get("/b", async |_: &mut Context| {})
         .name("x");
 }

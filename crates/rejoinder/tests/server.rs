@@ -11,7 +11,7 @@ use http_body_util::{BodyExt, Empty};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rejoinder::http::{Method, Request, Version};
 use rejoinder::testing::{raw, TestServer};
-use rejoinder::{App, Context, Response};
+use rejoinder::{handler_fn, App, Context, Response};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -156,12 +156,11 @@ async fn http2_prior_knowledge_on_the_same_port() {
 
 #[tokio::test]
 async fn a_panicking_handler_is_a_500_and_the_server_keeps_serving() {
-    let app = App::new().handler(|mut ctx: Context| async move {
+    let app = App::new().handler(async |ctx: &mut Context| {
         if ctx.req.path() == "/panic" {
             panic!("boom in the handler");
         }
         ctx.res.set_body("still here");
-        ctx
     });
     let srv = TestServer::start(app).await;
     for _ in 0..3 {
@@ -180,16 +179,15 @@ async fn a_panicking_handler_is_a_500_and_the_server_keeps_serving() {
 async fn graceful_shutdown_lets_in_flight_responses_finish() {
     let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
     let started_tx = std::sync::Mutex::new(Some(started_tx));
-    let app = App::new().handler(move |mut ctx: Context| {
+    let app = App::new().handler(handler_fn(move |ctx| {
         if let Some(tx) = started_tx.lock().unwrap().take() {
             let _ = tx.send(());
         }
-        async move {
+        Box::pin(async move {
             tokio::time::sleep(Duration::from_millis(300)).await;
             ctx.res.set_body("finished");
-            ctx
-        }
-    });
+        })
+    }));
     let srv = TestServer::start(app).await;
     let addr = srv.addr();
     let in_flight = tokio::spawn(async move { raw::send(addr, "GET", "/slow", &[]).await });

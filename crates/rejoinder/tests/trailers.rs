@@ -90,10 +90,9 @@ fn forbidden_and_invalid_trailers_are_refused() {
 #[tokio::test]
 async fn trailers_survive_body_filters_and_the_log_phase() {
     let app = rejoinder::App::new()
-        .handler(|mut ctx: rejoinder::Context| async move {
+        .handler(async |ctx: &mut rejoinder::Context| {
             ctx.res.set_body("abc");
             let _ = ctx.res.trailers_mut().insert("x-t", "1");
-            ctx
         })
         .body_filter(|chunk| {
             if let Some(b) = chunk.raw_body() {

@@ -1,8 +1,9 @@
+use rejoinder_core::vapr::Vapr;
 use rejoinder_core::IntoResponse;
 
 // The code is a number or a StatusCode, not a string.
 fn handler() -> impl IntoResponse {
-    ("200",)
+    Vapr(("200",))
 }
 
 fn main() {

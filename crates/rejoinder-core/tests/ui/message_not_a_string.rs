@@ -1,8 +1,9 @@
+use rejoinder_core::vapr::Vapr;
 use rejoinder_core::IntoResponse;
 
 // The message slot takes a string, not a number.
 fn handler() -> impl IntoResponse {
-    (200, 5)
+    Vapr((200, 5))
 }
 
 fn main() {

@@ -1,8 +1,9 @@
+use rejoinder_core::vapr::Vapr;
 use rejoinder_core::IntoResponse;
 
 // Nothing comes after the body.
 fn handler() -> impl IntoResponse {
-    (200, "message", [("x-a", "1")], ("body",), "extra")
+    Vapr((200, "message", [("x-a", "1")], ("body",), "extra"))
 }
 
 fn main() {

@@ -1,8 +1,9 @@
+use rejoinder_core::vapr::Vapr;
 use rejoinder_core::IntoResponse;
 
 // Trailers are pairs, after the body.
 fn handler() -> impl IntoResponse {
-    (200, ("body", "x-t: 1"))
+    Vapr((200, ("body", "x-t: 1")))
 }
 
 fn main() {

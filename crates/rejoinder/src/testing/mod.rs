@@ -12,9 +12,8 @@
 //! use rejoinder::{App, Context};
 //!
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {
-//! let app = App::new().handler(|mut ctx: Context| async move {
+//! let app = App::new().handler(async |ctx: &mut Context| {
 //!     ctx.res.set_body("hi");
-//!     ctx
 //! });
 //! let res = TestClient::new(app).get("/").send().await;
 //! assert_eq!(res.status(), 200);

@@ -1,10 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
 use rejoinder::testing::{TestClient, TestServer};
-use rejoinder::{App, Context, Error};
+use rejoinder::{handler_fn, App, Context, Error};
 
 /// An app whose handler runs a synchronous closure over the context; an
 /// `Err` from the closure is returned from the handler.
@@ -12,14 +10,10 @@ pub fn app<F>(f: F) -> App
 where
     F: Fn(&mut Context) -> Result<(), Error> + Send + Sync + 'static,
 {
-    let f = Arc::new(f);
-    App::new().handler(move |mut ctx: Context| {
-        let f = f.clone();
-        async move {
-            f(&mut ctx)?;
-            Ok::<_, Error>(ctx)
-        }
-    })
+    App::new().handler(handler_fn(move |ctx| {
+        let result = f(ctx);
+        Box::pin(async move { result })
+    }))
 }
 
 /// A test client for such an app.

@@ -1,0 +1,134 @@
+//! Kong's `kong.response.exit` and `kong.response.error` on the context,
+//! which knows the request (gRPC calls, Accept negotiation, the request id).
+
+use http::header;
+use rejoinder_core::error_page::{self, ErrorFormat, ErrorMessage};
+use rejoinder_core::header::{HeaderValues, IntoHeaderValues};
+use rejoinder_core::{ExitBody, HttpError, IntoResponse, Source};
+
+use crate::context::Context;
+
+impl Context {
+    /// Ends the request like [`Response::exit`], knowing whether the request
+    /// is a gRPC call (then `grpc-status` and `grpc-message` carry the
+    /// outcome, as Kong does).
+    ///
+    /// # Errors
+    ///
+    /// Always; see [`Response::exit`].
+    pub fn exit<N, V, I>(
+        &mut self,
+        status: u16,
+        body: impl Into<ExitBody>,
+        headers: I,
+    ) -> Result<std::convert::Infallible, HttpError>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: IntoHeaderValues,
+    {
+        let grpc = self.req.is_grpc();
+        self.res.exit_for_request(grpc, status, body, headers)
+    }
+
+    /// Ends the request with an error body negotiated by Accept (Kong's
+    /// `kong.response.error`): `status` 400–599, the message (the status's
+    /// default with `()`), and `headers` applied as in
+    /// [`Response::exit`]. A Content-Type in `headers` chooses the format;
+    /// otherwise the request's Accept does (JSON, HTML, XML or plain text),
+    /// else JSON. The body carries the message and the request id, escaped
+    /// for its format. The response's source is [`Source::Error`].
+    ///
+    /// # Errors
+    ///
+    /// Always: the `HttpError` carries the finished response. A status
+    /// outside 400–599 or an invalid header gives a 500 whose cause says
+    /// why.
+    ///
+    /// ```
+    /// # use rejoinder::{Context, HttpError, NO_HEADERS};
+    /// async fn handler(ctx: &mut Context) -> Result<(), HttpError> {
+    ///     if ctx.req.header("authorization").is_none() {
+    ///         ctx.error(401, "Invalid credentials", NO_HEADERS)?;
+    ///     }
+    ///     Ok(())
+    /// }
+    /// ```
+    pub fn error<N, V, I>(
+        &mut self,
+        status: u16,
+        message: impl Into<ErrorMessage>,
+        headers: I,
+    ) -> Result<std::convert::Infallible, HttpError>
+    where
+        I: IntoIterator<Item = (N, V)>,
+        N: AsRef<str>,
+        V: IntoHeaderValues,
+    {
+        if !(400..=599).contains(&status) {
+            return Err(HttpError::wrap(rejoinder_core::Error::other(format!(
+                "code must be a number between 400 and 599, got {status}"
+            ))));
+        }
+        let mut fields: Vec<(String, HeaderValues)> = Vec::new();
+        for (n, v) in headers {
+            let name = n.as_ref().replace('_', "-");
+            let header =
+                rejoinder_core::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    HttpError::wrap(rejoinder_core::Error::other(format!(
+                        "invalid header name {name:?} in error headers"
+                    )))
+                })?;
+            let values = v.into_header_values(&header).map_err(HttpError::wrap)?;
+            fields.push((name, values));
+        }
+        let explicit = fields
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .and_then(|(_, v)| v.iter().next())
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let format = match &explicit {
+            Some(ct) => ErrorFormat::for_content_type(ct),
+            None if self.req.is_grpc() => ErrorFormat::Grpc,
+            None => {
+                let accept: Vec<&str> = self
+                    .req
+                    .headers()
+                    .get_all(header::ACCEPT)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .collect();
+                error_page::negotiate((!accept.is_empty()).then(|| accept.join(",")).as_deref())
+            }
+        };
+        let body = match format {
+            ErrorFormat::Grpc => ExitBody::None,
+            _ => ExitBody::Text(error_page::render(
+                format,
+                status,
+                &message.into(),
+                self.req.id(),
+            )),
+        };
+        if explicit.is_none() {
+            fields.push((
+                "content-type".into(),
+                HeaderValues::One(http::HeaderValue::from_static(format.content_type())),
+            ));
+        }
+        let grpc = self.req.is_grpc();
+        let err = self
+            .res
+            .exit_for_request(grpc, status, body, fields)
+            .unwrap_err();
+        Err(match err.response() {
+            Some(_) => {
+                let mut res = err.into_response();
+                res.set_source(Source::Error);
+                HttpError::from_response(res)
+            }
+            None => err,
+        })
+    }
+}

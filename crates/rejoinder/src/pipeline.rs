@@ -1,0 +1,141 @@
+//! One request through an app: the context is made, the middleware chain
+//! and the handler run on it, then late handlers, conditional requests, the
+//! request id, header filters, finalize, body filters and the log phase.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use rejoinder_core::{ResBody, Response};
+
+use crate::app::App;
+use crate::context::Context;
+use crate::middleware::Next;
+use crate::request::RequestBody;
+
+impl App {
+    /// Runs one request through the app and returns what goes on the wire.
+    ///
+    /// A handler that panics yields a 500 (the panic is logged) and the app
+    /// keeps serving.
+    pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
+        let inner = &*self.inner;
+        let started = inner.log.is_some().then(std::time::Instant::now);
+        let mut ctx = Context::with_shared(req, inner.shared.clone());
+        Next::new(&inner.middleware, &*inner.handler)
+            .run(&mut ctx)
+            .await;
+        for handler in &inner.late {
+            let run =
+                std::panic::catch_unwind(AssertUnwindSafe(|| handler(&ctx.req, &mut ctx.res)));
+            if run.is_err() {
+                tracing::error!("a late handler panicked; it was skipped");
+            }
+        }
+        if let Some(on_error) = ctx.res.take_stream_error_handler() {
+            first_chunk_or_error(&mut ctx.res, &on_error).await;
+        }
+        let method = ctx.req.method().clone();
+        if let Some(pre) =
+            rejoinder_core::conditional::Preconditions::from_headers(ctx.req.headers())
+        {
+            rejoinder_core::conditional::apply(&mut ctx.res, &method, &pre);
+        }
+        if let http::header::Entry::Vacant(slot) =
+            ctx.res.headers_mut().entry(crate::request_id::X_REQUEST_ID)
+        {
+            slot.insert(ctx.req.id_value().clone());
+        }
+        crate::phases::run_header_filters(&inner.header_filters, &mut ctx.res);
+        if let Some(body) = ctx.req.unread_body() {
+            crate::request::linger(body, ctx.req.expects_continue());
+        }
+        let source = ctx.res.source();
+        let cause = ctx.res.error_cause_shared();
+        let fin = ctx.res.finalize(&method, ctx.req.version());
+        let mut response = fin.response;
+        let has_body = method != http::Method::HEAD
+            && !rejoinder_core::status::is_empty(response.status().as_u16());
+        if let (Some(filters), true) = (&inner.body_filters, has_body) {
+            let body = std::mem::replace(response.body_mut(), ResBody::empty());
+            *response.body_mut() = crate::phases::apply_body_filters(filters.clone(), body);
+        }
+        if let Some(callbacks) = &inner.log {
+            let entry = crate::phases::LogEntry {
+                method,
+                path: ctx.req.path().to_owned(),
+                request_id: ctx.req.id().to_owned(),
+                status: response.status().as_u16(),
+                bytes_sent: 0,
+                duration: std::time::Duration::ZERO,
+                source,
+                error_cause: cause,
+                completed: false,
+            };
+            let body = std::mem::replace(response.body_mut(), ResBody::empty());
+            let started = started.unwrap_or_else(std::time::Instant::now);
+            let logged = crate::phases::Logged::new(body, entry, started, callbacks.clone());
+            *response.body_mut() = ResBody::boxed(Box::pin(logged));
+        }
+        if let Some(reason) = fin.reason {
+            let phrase = match reason {
+                std::borrow::Cow::Borrowed(s) => {
+                    hyper::ext::ReasonPhrase::try_from(Bytes::from_static(s.as_bytes()))
+                }
+                std::borrow::Cow::Owned(s) => hyper::ext::ReasonPhrase::try_from(s),
+            };
+            if let Ok(phrase) = phrase {
+                response.extensions_mut().insert(phrase);
+            }
+        }
+        response
+    }
+}
+
+/// Polls a stream body's first chunk before the headers go out, so an early
+/// failure can still become an error response.
+async fn first_chunk_or_error(
+    res: &mut Response,
+    on_error: &rejoinder_core::response::StreamErrorHandler,
+) {
+    use futures_util::StreamExt;
+    let Some(rejoinder_core::Body::Stream(mut stream)) = res.take_body() else {
+        return;
+    };
+    match stream.next().await {
+        Some(Ok(first)) => {
+            let rest = futures_util::stream::once(async move { Ok(first) }).chain(stream);
+            res.set_body(rejoinder_core::Body::stream(rest));
+        }
+        Some(Err(e)) => {
+            let (message, status) = on_error(&e);
+            tracing::error!(error = %e, status, "stream failed before its first byte");
+            let mut err = Response::new();
+            if err.set_status(status).is_err() {
+                err.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
+            }
+            let _ = err.set_type("text/plain; charset=utf-8");
+            err.set_body(message);
+            err.set_error_cause(Arc::new(StreamFailed(e.to_string())));
+            *res = err;
+        }
+        None => {
+            res.set_body(rejoinder_core::Body::Bytes(Bytes::new()));
+        }
+    }
+}
+
+#[derive(Debug)]
+struct StreamFailed(String);
+
+impl std::fmt::Display for StreamFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the body stream failed before its first byte: {}",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for StreamFailed {}

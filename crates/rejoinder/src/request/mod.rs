@@ -1,0 +1,223 @@
+//! The request side: the head, the body with its limit, the query string and
+//! content negotiation.
+//!
+//! A [`Request`] is what [`Context::req`](crate::Context::req) holds. Its
+//! body is read through helpers that each apply the request's body limit
+//! ([`App::body_limit`](crate::App::body_limit), 2 MiB by default,
+//! overridable per route) and answer bad input with an [`HttpError`]
+//! (rejoinder_core::HttpError) a handler can return with `?`:
+//!
+//! | helper | gives | refuses with |
+//! |---|---|---|
+//! | [`bytes`](Request::bytes) | `Bytes` | 413 over the limit |
+//! | [`text`](Request::text) | `String` | 400 not UTF-8, 413 |
+//! | [`json`](Request::json) | `T: Deserialize` | 415 not `application/json` or `+json`, 400 with serde's message, line and column, 413 |
+//! | [`form`](Request::form) | `T: Deserialize` | 415 not `application/x-www-form-urlencoded`, 400, 413 |
+//! | [`body_stream`](Request::body_stream) | chunks as they arrive | 413 once the limit is passed |
+//!
+//! A declared Content-Length over the limit is refused before a byte of the
+//! body is read; a chunked body is cut at the limit. An HTTP/1.1 client that
+//! sent `Expect: 100-continue` is told to go on only when a helper starts
+//! reading, so a request refused without reading never uploads its body.
+//!
+//! # Examples
+//!
+//! ```
+//! use rejoinder::{Context, HttpError, Json};
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Search { q: String, page: Option<u32> }
+//!
+//! async fn search(ctx: &mut Context) -> Result<Json<serde_json::Value>, HttpError> {
+//!     let query: Search = ctx.req.query()?;
+//!     let filters: serde_json::Value = ctx.req.json().await?;
+//!     Ok(Json(serde_json::json!({"q": query.q, "page": query.page, "filters": filters})))
+//! }
+//! ```
+
+use http::header::{self, HeaderMap};
+use http::request::Parts;
+use http::{HeaderValue, Method, Uri, Version};
+
+mod accept;
+mod body;
+mod drain;
+mod query;
+mod read;
+
+pub(crate) use accept::accepts;
+pub use body::RequestBody;
+pub(crate) use drain::linger;
+pub use read::BodyStream;
+
+/// The default body limit: 2 MiB, as axum's.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// The request: method, path, query, headers, extensions, and the body with
+/// its limit. See the [module docs](self).
+#[derive(Debug)]
+pub struct Request {
+    head: Parts,
+    body: Option<RequestBody>,
+    body_limit: usize,
+    id: HeaderValue,
+}
+
+impl Request {
+    pub(crate) fn new(head: Parts, body: RequestBody, body_limit: usize) -> Self {
+        let id = crate::request_id::for_request(&head.headers);
+        Request {
+            head,
+            body: Some(body),
+            body_limit,
+            id,
+        }
+    }
+
+    /// The request id: the client's `X-Request-Id` when it sent a usable
+    /// one, else a fresh 16-hex-digit id. It is echoed on the response.
+    pub fn id(&self) -> &str {
+        self.id.to_str().unwrap_or_default()
+    }
+
+    pub(crate) fn id_value(&self) -> &HeaderValue {
+        &self.id
+    }
+
+    /// The method.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The URI as received.
+    pub fn uri(&self) -> &Uri {
+        &self.head.uri
+    }
+
+    /// The path, without the query.
+    pub fn path(&self) -> &str {
+        self.head.uri.path()
+    }
+
+    /// The raw query string, without `?`, not decoded. For decoded values
+    /// see [`query`](Self::query) and [`query_param`](Self::query_param).
+    pub fn query_string(&self) -> Option<&str> {
+        self.head.uri.query()
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// All request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// The first value of a header (case-insensitive), if it is visible
+    /// ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The Host header (or the URI's authority for HTTP/2).
+    pub fn host(&self) -> Option<&str> {
+        self.header("host")
+            .or_else(|| self.head.uri.authority().map(|a| a.as_str()))
+    }
+
+    /// The Referer header (either spelling).
+    pub fn referer(&self) -> Option<&str> {
+        self.header("referer").or_else(|| self.header("referrer"))
+    }
+
+    /// Whether this is a gRPC call: a Content-Type starting with
+    /// `application/grpc`, over HTTP/2.
+    pub fn is_grpc(&self) -> bool {
+        self.version() == Version::HTTP_2
+            && self
+                .header("content-type")
+                .is_some_and(|t| t.starts_with(rejoinder_core::GRPC_TYPE))
+    }
+
+    /// The request extensions (set by the server or by tower layers).
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.head.extensions
+    }
+
+    /// The request extensions, mutable.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.head.extensions
+    }
+
+    /// The most body bytes the helpers accept (see the [module docs](self)).
+    pub fn body_limit(&self) -> usize {
+        self.body_limit
+    }
+
+    /// Changes the body limit for this request, for example in a middleware
+    /// in front of an upload route.
+    pub fn set_body_limit(&mut self, limit: usize) {
+        self.body_limit = limit;
+    }
+
+    /// Takes the raw request body, bypassing the limit; later calls (and the
+    /// reading helpers) get nothing.
+    pub fn take_body(&mut self) -> Option<RequestBody> {
+        self.body.take()
+    }
+
+    /// The body nobody finished reading, for the server to drain after the
+    /// response.
+    pub(crate) fn unread_body(&mut self) -> Option<RequestBody> {
+        use http_body::Body as _;
+        self.body.take().filter(|b| !b.is_end_stream())
+    }
+
+    /// Whether the client waits for `100 Continue` before sending its body.
+    pub(crate) fn expects_continue(&self) -> bool {
+        self.head
+            .headers
+            .get(header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+    }
+
+    /// Picks the best of `offered` for the request's Accept header, as Koa's
+    /// `ctx.accepts(...)`: entries are media types (`"application/json"`) or
+    /// extensions (`"json"`, `"html"`); the answer is the entry as given.
+    /// Without an Accept header the first entry is the answer; `None` when
+    /// the client accepts none of them.
+    ///
+    /// The highest `q` wins; among equal `q`, the more specific Accept range
+    /// (exact over `type/*` over `*/*`), then the earlier offered entry.
+    /// `q=0` means "not acceptable".
+    pub fn accepts<'a>(&self, offered: &[&'a str]) -> Option<&'a str> {
+        let accept: Vec<&str> = self
+            .head
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        accepts(&accept.join(","), offered, accept.is_empty())
+    }
+
+    /// A stand-in for a request that moved elsewhere (a flushed handler's
+    /// context keeps the original).
+    pub(crate) fn detached_copy(&self) -> Request {
+        let mut head = http::Request::new(()).into_parts().0;
+        head.method = self.head.method.clone();
+        head.uri = self.head.uri.clone();
+        head.version = self.head.version;
+        head.headers = self.head.headers.clone();
+        head.extensions = self.head.extensions.clone();
+        Request {
+            head,
+            body: None,
+            body_limit: self.body_limit,
+            id: self.id.clone(),
+        }
+    }
+}

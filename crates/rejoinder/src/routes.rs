@@ -1,0 +1,122 @@
+//! Named routes: what [`Context::url_for`](crate::Context::url_for) and
+//! redirects to routes build URLs from.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// The named routes of a router, shared with every request's context.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RouteNames {
+    pub(crate) names: HashMap<String, String>,
+}
+
+/// Why [`Context::url_for`](crate::Context::url_for) could not build a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UrlError {
+    /// No route has this name.
+    UnknownRoute {
+        /// The name asked for.
+        name: String,
+        /// The names that exist.
+        known: Vec<String>,
+    },
+    /// The route needs a parameter that was not given.
+    MissingParam {
+        /// The route's name.
+        route: String,
+        /// The missing parameter.
+        param: String,
+    },
+}
+
+impl fmt::Display for UrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlError::UnknownRoute { name, known } => {
+                write!(
+                    f,
+                    "no route is named {name:?}; named routes: {}",
+                    known.join(", ")
+                )
+            }
+            UrlError::MissingParam { route, param } => {
+                write!(
+                    f,
+                    "route {route:?} needs the parameter {param:?}, which was not given"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for UrlError {}
+
+impl RouteNames {
+    /// Names the route `pattern`.
+    ///
+    /// # Panics
+    ///
+    /// When the name is taken.
+    pub(crate) fn insert(&mut self, name: &str, pattern: String) {
+        assert!(
+            self.names.insert(name.to_owned(), pattern).is_none(),
+            "the route name {name:?} is used twice"
+        );
+    }
+
+    /// Takes in the names of a router nested under `prefix` (`""` for a
+    /// merged one).
+    ///
+    /// # Panics
+    ///
+    /// When a name is taken.
+    pub(crate) fn absorb(&mut self, other: RouteNames, prefix: &str) {
+        for (name, pattern) in other.names {
+            let full = crate::router::join_paths(prefix, &pattern);
+            self.insert(&name, full);
+        }
+    }
+
+    pub(crate) fn url_for(&self, name: &str, params: &[(&str, &str)]) -> Result<String, UrlError> {
+        let pattern = self.names.get(name).ok_or_else(|| {
+            let mut known: Vec<String> = self.names.keys().cloned().collect();
+            known.sort();
+            UrlError::UnknownRoute {
+                name: name.to_owned(),
+                known,
+            }
+        })?;
+        let mut out = String::with_capacity(pattern.len() + 16);
+        let mut rest = pattern.as_str();
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let close = rest[open..].find('}').map_or(rest.len(), |c| open + c);
+            let key = &rest[open + 1..close];
+            let (catch_all, key) = match key.strip_prefix('*') {
+                Some(k) => (true, k),
+                None => (false, key),
+            };
+            let value = params
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| UrlError::MissingParam {
+                    route: name.to_owned(),
+                    param: key.to_owned(),
+                })?;
+            if catch_all {
+                let segments: Vec<String> = value
+                    .split('/')
+                    .map(rejoinder_core::uri::encode_component)
+                    .collect();
+                out.push_str(&segments.join("/"));
+            } else {
+                out.push_str(&rejoinder_core::uri::encode_component(value));
+            }
+            rest = &rest[(close + 1).min(rest.len())..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}

@@ -1,0 +1,27 @@
+//! What every request's context may consult: named routes, redirect and
+//! JSONP settings, the body limit and the application's typed state. One
+//! `Arc` per app; a request clones the pointer.
+
+use crate::routes::RouteNames;
+
+/// Settings and state shared by an app's requests.
+#[derive(Debug, Clone)]
+pub(crate) struct Shared {
+    pub(crate) routes: RouteNames,
+    pub(crate) trusted_origins: Vec<String>,
+    pub(crate) jsonp_callback: String,
+    pub(crate) body_limit: usize,
+    pub(crate) state: http::Extensions,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            routes: RouteNames::default(),
+            trusted_origins: Vec::new(),
+            jsonp_callback: "callback".into(),
+            body_limit: crate::request::DEFAULT_BODY_LIMIT,
+            state: http::Extensions::new(),
+        }
+    }
+}
