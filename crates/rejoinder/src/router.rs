@@ -71,9 +71,6 @@ struct Endpoint {
     pattern: String,
     params: Vec<Arc<str>>,
     methods: Vec<(Method, Arc<dyn Handler>)>,
-    /// Answers every method the route has no handler for (a nested
-    /// router's fallback).
-    any: Option<Arc<dyn Handler>>,
 }
 
 /// The route table: what a router dispatches with.
@@ -81,6 +78,8 @@ struct Routes {
     matcher: matchit::Router<usize>,
     endpoints: Vec<Endpoint>,
     fallback: Option<Arc<dyn Handler>>,
+    /// Fallbacks of nested routers, longest prefix first.
+    nested: Vec<(String, Arc<dyn Handler>)>,
 }
 
 /// Routes requests by method and path. See the [module docs](self).
@@ -89,7 +88,7 @@ pub struct Router {
     routes: Routes,
     middleware: Vec<Arc<dyn Middleware>>,
     names: RouteNames,
-    last: Option<(usize, Option<Method>)>,
+    last: Option<(usize, Method)>,
 }
 
 impl Default for Router {
@@ -178,6 +177,7 @@ impl Router {
                 matcher: matchit::Router::new(),
                 endpoints: Vec::new(),
                 fallback: None,
+                nested: Vec::new(),
             },
             middleware: Vec::new(),
             names: RouteNames::default(),
@@ -227,7 +227,6 @@ impl Router {
             pattern: path.to_owned(),
             params: param_names(path),
             methods: Vec::new(),
-            any: None,
         });
         i
     }
@@ -240,7 +239,7 @@ impl Router {
             endpoint.pattern
         );
         endpoint.methods.push((method.clone(), handler));
-        self.last = Some((index, Some(method)));
+        self.last = Some((index, method));
     }
 
     /// Names the route added last, for [`Context::url_for`] and redirects
@@ -294,14 +293,11 @@ impl Router {
             .clone()
             .expect("route_middleware() and body_limit() follow the route they apply to");
         let endpoint = &mut self.routes.endpoints[index];
-        let slot = match &method {
-            Some(m) => endpoint
-                .methods
-                .iter_mut()
-                .find(|(mm, _)| mm == m)
-                .map(|(_, h)| h),
-            None => endpoint.any.as_mut(),
-        };
+        let slot = endpoint
+            .methods
+            .iter_mut()
+            .find(|(m, _)| *m == method)
+            .map(|(_, h)| h);
         if let Some(handler) = slot {
             *handler = wrap(handler.clone());
         }
@@ -321,31 +317,11 @@ impl Router {
             prefix.is_empty() || prefix.starts_with('/'),
             "a nest prefix starts with '/': {prefix:?}"
         );
-        let fallback = self.absorb(prefix, router);
-        if let Some(fallback) = fallback {
-            for pattern in [prefix.to_owned(), format!("{prefix}/{{*__nested_rest}}")] {
-                let pattern = if pattern.is_empty() {
-                    "/".to_owned()
-                } else {
-                    pattern
-                };
-                if self.routes.endpoints.iter().any(|e| e.pattern == pattern) {
-                    continue;
-                }
-                if self
-                    .routes
-                    .matcher
-                    .insert(pattern.as_str(), self.routes.endpoints.len())
-                    .is_ok()
-                {
-                    self.routes.endpoints.push(Endpoint {
-                        params: param_names(&pattern),
-                        pattern,
-                        methods: Vec::new(),
-                        any: Some(fallback.clone()),
-                    });
-                }
-            }
+        if let Some(fallback) = self.absorb(prefix, router) {
+            self.routes.nested.push((prefix.to_owned(), fallback));
+            self.routes
+                .nested
+                .sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         }
         self.last = None;
         self
@@ -379,13 +355,16 @@ impl Router {
             names,
             ..
         } = router;
+        for (inner, fallback) in routes.nested {
+            let at = join_paths(prefix, &inner);
+            self.routes
+                .nested
+                .push((at, layered(&middleware, fallback)));
+        }
         for endpoint in routes.endpoints {
             let index = self.endpoint(&join_paths(prefix, &endpoint.pattern));
             for (method, handler) in endpoint.methods {
                 self.add_method(index, method, layered(&middleware, handler));
-            }
-            if let Some(any) = endpoint.any {
-                self.routes.endpoints[index].any = Some(layered(&middleware, any));
             }
         }
         self.names.absorb(names, prefix);
@@ -401,13 +380,7 @@ impl Router {
         self.routes
             .endpoints
             .iter()
-            .flat_map(|e| {
-                let any = e.any.as_ref().map(|_| format!("* {}", e.pattern));
-                e.methods
-                    .iter()
-                    .map(|(m, _)| format!("{m} {}", e.pattern))
-                    .chain(any)
-            })
+            .flat_map(|e| e.methods.iter().map(|(m, _)| format!("{m} {}", e.pattern)))
             .collect()
     }
 }
@@ -440,10 +413,15 @@ impl Handler for Routes {
                 (*m.value, params)
             }
             Err(_) => {
-                return match &self.fallback {
+                let path = ctx.req.path();
+                let nested = self.nested.iter().find(|(prefix, _)| {
+                    path.strip_prefix(prefix.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                });
+                return match nested.map(|(_, f)| f).or(self.fallback.as_ref()) {
                     Some(f) => f.call(ctx),
                     None => done(),
-                }
+                };
             }
         };
         for (name, value) in params {
@@ -460,8 +438,7 @@ impl Handler for Routes {
                     .then(|| endpoint.methods.iter().find(|(m, _)| *m == Method::GET))
                     .flatten()
             })
-            .map(|(_, h)| h)
-            .or(endpoint.any.as_ref());
+            .map(|(_, h)| h);
         match handler {
             Some(h) => h.call(ctx),
             None => {

@@ -1,0 +1,6 @@
+use rejoinder::{App, Context};
+
+// The context is borrowed, not owned.
+fn main() {
+    let _ = App::new().handler(async |ctx: Context| ctx.res);
+}
