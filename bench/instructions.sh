@@ -4,8 +4,10 @@
 # warm-up that is not counted). Repeatable on a busy or noisy machine, unlike
 # CPU time; it leaves out kernel time, so ratios are larger than CPU ratios.
 #
-# Usage: bash bench/instructions.sh            (N=4000, all servers)
+# Usage: bash bench/instructions.sh            (N=4000, hyper axum rejoinder)
 #        N=2000 SERVERS="hyper rejoinder" bash bench/instructions.sh
+#        SERVERS="hyper axum rejoinder axum-router rejoinder-router" bash bench/instructions.sh
+# The router variants also answer /users/42 (a route with a parameter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-4000}
@@ -21,7 +23,9 @@ trap 'rm -rf "$out"' EXIT
 echo "| server | endpoint | instructions/request |"
 echo "| --- | --- | ---: |"
 for s in $SERVERS; do
-  for path in /plaintext /json; do
+  paths="/plaintext /json"
+  case "$s" in *-router) paths="$paths /users/42" ;; esac
+  for path in $paths; do
     valgrind --tool=callgrind --callgrind-out-file="$out/cg.%p" --dump-instr=no \
       "$CARGO_TARGET_DIR/release/bench-$s" "$PORT" >/dev/null 2>"$out/vg.log" &
     vpid=$!

@@ -66,6 +66,11 @@ const ROUTES: &[(&str, &str)] = &[
         "/panic",
         "a panicking handler: 500, and the server keeps serving",
     ),
+    (
+        "/echo",
+        "POST JSON and get it back (curl -d '{\"a\":1}' -H 'content-type: application/json'); \
+         broken JSON 400, another type 415, over 2 MiB 413",
+    ),
 ];
 
 /// `?code=418&message=All+Good`, read by the typed query.
@@ -291,6 +296,13 @@ async fn download(ctx: &mut Context) -> Result<(), HttpError> {
     Ok(())
 }
 
+/// Reads a JSON body and answers it back: 415 for another Content-Type,
+/// 400 with serde's line and column for broken JSON, 413 over the body
+/// limit (2 MiB by default).
+async fn echo(ctx: &mut Context) -> Result<Json<serde_json::Value>, HttpError> {
+    Ok(Json(ctx.req.json().await?))
+}
+
 async fn jsonp(ctx: &mut Context) {
     ctx.jsonp(&serde_json::json!({"message": "Hello, World!"}));
 }
@@ -372,6 +384,7 @@ async fn main() -> std::io::Result<()> {
         .get("/docs/{*path}", ServeDir::new(docs).mount("/docs"))
         .get("/download", download)
         .get("/jsonp", jsonp)
+        .post("/echo", echo)
         .get("/events", rejoinder::flushable(events))
         .get("/trailers", trailers)
         .get("/value", value)

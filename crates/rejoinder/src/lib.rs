@@ -1,34 +1,44 @@
 //! rejoinder: an HTTP server framework whose centerpiece is the response.
 //!
-//! Every request gets a [`Context`] holding a view of the request and a rich
-//! [`Response`] that handlers (and, later, middleware) read and change until
-//! the last moment: status with canonical or custom reason phrases,
-//! case-insensitive headers in every flavour (Koa, Adonis, Kong), a lazily
-//! materialized typed [`Body`] whose Content-Type and Content-Length are
-//! inferred at the end, `type`/`is`, ETag, Last-Modified and Vary.
+//! Every request gets one [`Context`], borrowed by every middleware and the
+//! handler: the [`Request`] (head, body with a limit, typed query, route
+//! parameters) and a rich [`Response`] that handlers and middleware read and
+//! change until the last moment — status with canonical or custom reason
+//! phrases, case-insensitive headers in every flavour (Koa, Adonis, Kong), a
+//! lazily materialized typed [`Body`] whose Content-Type and Content-Length
+//! are inferred at the end, `type`/`is`, ETag, Last-Modified and Vary.
 //!
-//! The server is hyper 1.x: HTTP/1.1 and HTTP/2 on one port, keep-alive,
-//! a header-read timeout, graceful shutdown, and panic isolation.
+//! - [`handler`]: the contract — `async fn(&mut Context) -> impl IntoResponse`.
+//! - [`middleware`]: Koa's onion, `async fn(&mut Context, Next<'_>)`.
+//! - [`router`]: routes, parameters, nesting, per-route middleware and limits.
+//! - [`request`]: bodies (`json`, `form`, `text`, `bytes`, streams), query.
+//! - [`phases`]: Kong's header, body and log phases.
+//! - [`App`]: puts it together; [`App::listen`] serves it with hyper 1.x
+//!   (HTTP/1.1 and HTTP/2 on one port, keep-alive, a header-read timeout,
+//!   graceful shutdown, panic isolation).
 //!
 //! # Examples
 //!
 //! ```no_run
-//! use rejoinder::{App, Context, Json};
+//! use rejoinder::{App, Context, HttpError, Json, Router};
 //!
 //! #[tokio::main]
 //! async fn main() -> std::io::Result<()> {
-//!     App::new()
-//!         .handler(async |ctx: &mut Context| {
-//!             match ctx.req.path() {
-//!                 "/" => { ctx.res.set_body("<h1>Hello</h1>"); }
-//!                 "/json" => { ctx.res.set_body(Json(serde_json::json!({"hello": "world"}))); }
-//!                 _ => {} // untouched: 404 Not Found
-//!             }
+//!     let router = Router::new()
+//!         .get("/", async |ctx: &mut Context| {
+//!             ctx.res.set_body("<h1>Hello</h1>"); // text/html inferred
 //!         })
-//!         .listen("127.0.0.1:3000")
-//!         .await
+//!         .post("/echo", async |ctx: &mut Context| {
+//!             let body: serde_json::Value = ctx.req.json().await?;
+//!             Ok::<_, HttpError>(Json(body))
+//!         });
+//!     App::new().router(router).listen("127.0.0.1:3000").await
 //! }
 //! ```
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
 
 mod app;
 pub mod context;
