@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime};
 
 use rejoinder::content_disposition::Disposition;
 use rejoinder::fs::ServeDir;
+use rejoinder::prelude::*;
 use rejoinder::{App, Body, Context, HttpError, Json, Next, Router, Vapr, NO_HEADERS};
 
 const ROUTES: &[(&str, &str)] = &[
@@ -181,11 +182,12 @@ async fn handle(ctx: &mut Context) -> Result<(), HttpError> {
             for i in 0..5 {
                 res.append(format!("X-Item-{i}"), i)?;
             }
-            let found = res.header_any("x_custom_header").cloned();
-            let listing = res.headers_limited(3)?;
+            let kong = res.kong();
+            let found = kong.get_header("x_custom_header").cloned();
+            let listing = kong.get_headers(Some(3))?;
             let names: Vec<String> = listing.entries.iter().map(|(n, _)| n.to_string()).collect();
             let text = format!(
-                "header_any(\"x_custom_header\") = {found:?}\nheaders_limited(3) = {names:?}, truncated = {}\n",
+                "kong().get_header(\"x_custom_header\") = {found:?}\nkong().get_headers(3) = {names:?}, truncated = {}\n",
                 listing.truncated
             );
             res.set_body(text);

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use rejoinder::content_disposition::{Disposition, Fallback, Options};
+use rejoinder::prelude::*;
 use rejoinder::testing::raw::{self, Wire};
 use rejoinder::testing::TestServer;
 use rejoinder::{handler_fn, App, Body, Context, Error, HttpError, IntoResponse, RedirectError};

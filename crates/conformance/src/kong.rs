@@ -2,8 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rejoinder::error_page::{self, ErrorFormat, ErrorMessage};
 use rejoinder::http::HeaderValue;
+use rejoinder::kong::{self as error_page, ErrorFormat, ErrorMessage};
+use rejoinder::prelude::*;
 use rejoinder::{Context, ExitBody, Response};
 use serde_json::{json, Value};
 
@@ -65,7 +66,7 @@ fn error_format(input: &Value, output: &Value) -> Result<(), String> {
     let grpc_request = input["request_http_version"].as_f64() == Some(2.0)
         && input["request_content_type"]
             .as_str()
-            .is_some_and(|t| t.starts_with(rejoinder::GRPC_TYPE));
+            .is_some_and(|t| t.starts_with(rejoinder::mime::GRPC_TYPE));
     let explicit = match &input["explicit_content_type"] {
         Value::Array(items) => items.first().and_then(Value::as_str).map(str::to_owned),
         v => v.as_str().map(str::to_owned),

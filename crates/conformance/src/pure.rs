@@ -1,6 +1,7 @@
 //! Replayers for the files that test a function, not the wire.
 
-use rejoinder::{etag as etags, mime, status, vary as varies};
+use rejoinder::{etag as etags, mime, status};
+use rejoinder_core::vary as varies;
 use serde_json::{json, Value};
 
 use crate::{expect_eq, outcome, Outcome};

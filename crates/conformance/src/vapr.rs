@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rejoinder::prelude::*;
 use rejoinder::testing::raw::{self, Wire};
 use rejoinder::testing::TestServer;
 use rejoinder::{handler_fn, App, Body, IntoResponse, Response};

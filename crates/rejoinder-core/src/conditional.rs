@@ -79,6 +79,13 @@ pub fn apply(res: &mut Response, method: &Method, pre: &Preconditions) {
     if status != 200 {
         return;
     }
+    #[cfg(feature = "fs")]
+    apply_range(res, pre);
+}
+
+/// Answers a Range request on a file body: 206 with the part, or 416.
+#[cfg(feature = "fs")]
+fn apply_range(res: &mut Response, pre: &Preconditions) {
     let Some(range) = pre.headers.get(header::RANGE).and_then(|v| v.to_str().ok()) else {
         return;
     };

@@ -223,6 +223,19 @@ fn push_encoded(out: &mut String, s: &str) {
     }
 }
 
+/// A header value from text whose characters are all ISO-8859-1 (as
+/// Content-Disposition's quoted fallback is): one byte per character, as
+/// RFC 6266 reads it.
+#[cfg_attr(not(any(feature = "koa", feature = "adonis")), allow(dead_code))]
+pub(crate) fn header_value(value: &str) -> http::HeaderValue {
+    let bytes: Vec<u8> = value
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    http::HeaderValue::from_bytes(&bytes)
+        .unwrap_or_else(|_| http::HeaderValue::from_static("attachment"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,11 @@ use std::fmt;
 
 use crate::status::StatusError;
 
+/// The cause of an error response, shared: what a handler failed with, a
+/// refused operation, a panic. Kept for the server (logs, middleware, the
+/// log phase), never shown to the client.
+pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
 /// Why a response operation was refused.
 ///
 /// Every setter that takes run-time input (a status number, a header name or
@@ -30,10 +35,14 @@ pub struct Error {
 pub(crate) enum Kind {
     Status(StatusError),
     HeaderName(String),
-    HeaderValue { name: String, value: String },
+    HeaderValue {
+        name: String,
+        value: String,
+    },
     UnknownType(String),
     Vary(&'static str),
     Disposition(&'static str),
+    #[cfg_attr(not(feature = "kong"), allow(dead_code))]
     Limit(usize),
     Message(String),
     Forbidden(&'static str),

@@ -9,7 +9,7 @@
 use http::header::{HeaderName, HeaderValue};
 
 use crate::error::{Error, Kind};
-use crate::outcome::{Checked, Typed};
+use crate::outcome::{Checked, Join, Outcome, Typed};
 
 mod sealed {
     pub trait Sealed {}
@@ -95,6 +95,12 @@ pub(crate) fn list_ranges(s: &[u8]) -> Vec<std::ops::Range<usize>> {
     list.push(start..end);
     list
 }
+
+/// What a header setter returns for a name of type `N` and a value of type
+/// `V`.
+pub type HeaderOutput<'a, N, V> = <<<N as IntoHeaderName>::Outcome as Join<
+    <V as IntoHeaderValues>::Outcome,
+>>::Both as Outcome>::Output<'a>;
 
 /// One header value or several.
 #[derive(Debug, Clone)]
@@ -251,6 +257,23 @@ impl<T: IntoHeaderValue + Clone> IntoHeaderValues for &[T] {
             .map(|v| v.into_header_value(name))
             .collect::<Result<_, _>>()
             .map(HeaderValues::Many)
+    }
+}
+
+impl IntoHeaderValues for HeaderValues {
+    type Outcome = crate::outcome::Typed;
+    fn into_header_values(self, _: &HeaderName) -> Result<HeaderValues, Error> {
+        Ok(self)
+    }
+}
+
+/// A header name with `_` read as `-` (Kong's and Adonis's spelling of
+/// names in code: `x_custom_header`).
+pub fn dashed(name: &str) -> std::borrow::Cow<'_, str> {
+    if name.contains('_') {
+        std::borrow::Cow::Owned(name.replace('_', "-"))
+    } else {
+        std::borrow::Cow::Borrowed(name)
     }
 }
 

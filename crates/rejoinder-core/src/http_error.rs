@@ -122,8 +122,7 @@ enum Attributes {
     Token68(String),
 }
 
-/// The cause of an error, shared.
-pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+pub use crate::error::Cause;
 
 /// An HTTP error: see the [module docs](self).
 ///

@@ -5,7 +5,6 @@ use http::{HeaderMap, StatusCode};
 
 use crate::body::{Body, Json};
 use crate::header::{IntoHeaderName, IntoHeaderValues};
-use crate::vapr::Vapr;
 use crate::{Error, Response};
 
 /// Turns a handler's return value into a [`Response`].
@@ -88,17 +87,34 @@ impl IntoResponse for () {
 
 impl IntoResponse for StatusCode {
     /// A bare status, as vapr's `return 204`: that status, its reason
-    /// phrase and an empty body.
+    /// phrase and an empty body; a status that is not a registered one of
+    /// 200 or more ([`Range::Answer`](crate::status::Range::Answer)) is a
+    /// 500 whose cause says so.
     fn into_response(self) -> Response {
-        Vapr((self,)).into_response()
+        bare_status(self.as_u16())
     }
 }
 
 impl IntoResponse for u16 {
-    /// A bare code, as vapr's `return 404`; a code that is not a registered
-    /// status of 200 or more is a 500 whose cause says so.
+    /// A bare code, as vapr's `return 404`; see [`StatusCode`]'s.
     fn into_response(self) -> Response {
-        Vapr((self,)).into_response()
+        bare_status(self)
+    }
+}
+
+fn bare_status(code: u16) -> Response {
+    match crate::status::Range::Answer.check(code) {
+        Ok(status) => {
+            let mut res = Response::new();
+            res.apply_status(status);
+            res.set_body_raw(Body::Empty, false);
+            res
+        }
+        Err(e) => {
+            let mut res = Response::from_error(StatusCode::INTERNAL_SERVER_ERROR, e);
+            res.set_body_raw(Body::Empty, false);
+            res
+        }
     }
 }
 

@@ -32,37 +32,45 @@
 //! assert_eq!(out.headers()["content-type"], "application/json; charset=utf-8");
 //! ```
 
+#[cfg(feature = "adonis")]
+pub mod adonis;
 pub mod body;
 pub mod conditional;
 pub mod content_disposition;
-mod descriptive;
 mod error;
-pub mod error_page;
 pub mod etag;
-pub mod file;
 pub mod fresh;
 pub mod header;
 pub mod http_error;
 mod into_response;
+#[cfg(feature = "koa")]
+pub mod koa;
+#[cfg(feature = "kong")]
 pub mod kong;
 pub mod mime;
 pub mod outcome;
+pub mod prelude;
 pub mod response;
-mod short_circuit;
 pub mod status;
 pub mod trailers;
 pub mod uri;
+#[cfg(feature = "vapr")]
 pub mod vapr;
 pub mod vary;
-pub mod wire;
 
+pub use body::wire::ResBody;
 pub use body::{Body, BoxError, Json};
-pub use error::Error;
+pub use error::{Cause, Error};
 pub use http_error::HttpError;
-pub use into_response::IntoResponse;
+pub use into_response::{IntoResponse, IntoResponseHeaders};
 pub use response::{Response, Source};
-pub use short_circuit::{ExitBody, GRPC_TYPE, NO_HEADERS};
-pub use wire::ResBody;
+
+/// Seals the extension traits: only [`Response`] implements them.
+mod sealed {
+    #[allow(dead_code)]
+    pub trait Sealed {}
+    impl Sealed for crate::Response {}
+}
 
 pub use bytes::Bytes;
 pub use http;

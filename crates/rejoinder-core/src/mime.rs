@@ -29,6 +29,10 @@ use std::borrow::Cow;
 /// cannot fail.
 pub use ::mime::*;
 
+/// The Content-Type prefix of gRPC messages (`application/grpc`,
+/// `application/grpc+proto`, …).
+pub const GRPC_TYPE: &str = "application/grpc";
+
 /// Extensions where the registered type differs from `mime_guess`'s first
 /// guess: XML is `application/xml` (RFC 7303 prefers it over `text/xml`),
 /// JavaScript is `text/javascript` (RFC 9239), icons are the registered

@@ -90,12 +90,6 @@ impl Join<Checked> for Checked {
     type Both = Checked;
 }
 
-/// What a header setter returns for a name of type `N` and a value of type
-/// `V`.
-pub type HeaderOutput<'a, N, V> = <<<N as crate::header::IntoHeaderName>::Outcome as Join<
-    <V as crate::header::IntoHeaderValues>::Outcome,
->>::Both as Outcome>::Output<'a>;
-
 /// The integer types (`u16`, `i32`, `u64`, …), taken as header values
 /// (always valid) and as status codes (checked). One impl covers them all,
 /// so a bare literal (`res.set_status(404)`, `res.set("x-count", 3)`) needs

@@ -95,6 +95,7 @@ macro_rules! for_each_status {
             }
     };
 }
+#[cfg_attr(not(feature = "adonis"), allow(unused_imports))]
 pub(crate) use for_each_status;
 
 for_each_status!(status_table);
@@ -142,10 +143,9 @@ pub fn is_retry(code: u16) -> bool {
 ///
 /// [`StatusError::Invalid`] outside that range.
 pub fn validate(code: u16) -> Result<http::StatusCode, StatusError> {
-    if (100..=999).contains(&code) {
-        http::StatusCode::from_u16(code).map_err(|_| StatusError::Invalid(code.into()))
-    } else {
-        Err(StatusError::Invalid(code.into()))
+    match http::StatusCode::from_u16(code) {
+        Ok(status) if Range::Any.contains(code) => Ok(status),
+        _ => Err(StatusError::Invalid(code.into())),
     }
 }
 
@@ -226,6 +226,69 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+/// What a status code is checked for. Each meaning has one range, and
+/// every check in rejoinder goes through [`Range::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Range {
+    /// Any HTTP status, 100–999 (Koa's `status=`, [`Response::set_status`](crate::Response::set_status)).
+    Any,
+    /// What Kong sends, 100–599 (`exit`, `set_status`).
+    Kong,
+    /// A Kong error page, 400–599 (`error`).
+    KongError,
+    /// A Boom error, 400–999 (custom codes are allowed, unnamed ones are
+    /// "Unknown").
+    Boom,
+    /// A response value: a registered status of 200 or more (vapr's rule,
+    /// and a bare status a handler returns).
+    Answer,
+}
+
+impl Range {
+    /// Whether `code` is in this range.
+    pub fn contains(self, code: u16) -> bool {
+        match self {
+            Range::Any => (100..=999).contains(&code),
+            Range::Kong => (100..=599).contains(&code),
+            Range::KongError => (400..=599).contains(&code),
+            Range::Boom => (400..=999).contains(&code),
+            Range::Answer => code >= 200 && reason(code).is_some(),
+        }
+    }
+
+    /// `code` as a [`StatusCode`](http::StatusCode) when it is in this
+    /// range.
+    ///
+    /// # Errors
+    ///
+    /// The code is outside the range; the message says which range, in the
+    /// words of the system it comes from.
+    pub fn check(self, code: u16) -> Result<http::StatusCode, crate::Error> {
+        match http::StatusCode::from_u16(code) {
+            Ok(status) if self.contains(code) => Ok(status),
+            _ => Err(self.refusal(code.into())),
+        }
+    }
+
+    /// The error for a code outside this range.
+    pub(crate) fn refusal(self, code: i64) -> crate::Error {
+        match self {
+            Range::Any => StatusError::Invalid(code).into(),
+            Range::Kong => crate::Error::other(format!(
+                "code must be a number between 100 and 599, got {code}"
+            )),
+            Range::KongError => crate::Error::other(format!(
+                "code must be a number between 400 and 599, got {code}"
+            )),
+            Range::Boom => crate::Error::other(format!(
+                "an HTTP error status is a number from 400 to 999, got {code}"
+            )),
+            Range::Answer => crate::Error::other(format!("Invalid response code: {code}")),
+        }
+    }
 }
 
 /// Why a status code or name was refused.

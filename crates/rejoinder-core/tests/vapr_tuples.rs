@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use rejoinder_core::http::{HeaderMap, StatusCode};
+use rejoinder_core::prelude::*;
 use rejoinder_core::vapr::Vapr;
 use rejoinder_core::{Body, IntoResponse, Response};
 use serde_json::{json, Value};

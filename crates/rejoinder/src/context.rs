@@ -70,6 +70,7 @@ impl Context {
         }
     }
 
+    #[cfg_attr(not(any(feature = "koa", feature = "jsonp")), allow(dead_code))]
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
     }

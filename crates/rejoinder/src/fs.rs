@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use http::header::{HeaderValue, ALLOW};
 use http::Method;
-use rejoinder_core::file::FileBody;
+use rejoinder_core::body::FileBody;
 use rejoinder_core::{IntoResponse, Response};
 
 use crate::context::Context;

@@ -18,6 +18,7 @@
 //! ```
 
 use http::header::{HeaderName, HeaderValue};
+use rejoinder_core::adonis::AdonisResponse;
 use rejoinder_core::Response;
 
 use crate::context::Context;

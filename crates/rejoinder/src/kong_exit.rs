@@ -2,9 +2,9 @@
 //! which knows the request (gRPC calls, Accept negotiation, the request id).
 
 use http::header;
-use rejoinder_core::error_page::{self, ErrorFormat, ErrorMessage};
 use rejoinder_core::header::{HeaderValues, IntoHeaderValues};
-use rejoinder_core::{ExitBody, HttpError, IntoResponse, Source};
+use rejoinder_core::kong::{self as error_page, ErrorFormat, ErrorMessage, ExitBody, KongResponse};
+use rejoinder_core::{HttpError, IntoResponse, Source};
 
 use crate::context::Context;
 

@@ -42,13 +42,18 @@ struct ReadmeDoctests;
 
 mod app;
 pub mod context;
+#[cfg(feature = "fs")]
 pub mod fs;
 pub mod handler;
+#[cfg(feature = "jsonp")]
 pub mod jsonp;
+#[cfg(feature = "kong")]
 mod kong_exit;
 pub mod middleware;
 pub mod phases;
 mod pipeline;
+pub mod prelude;
+#[cfg(feature = "koa")]
 pub mod redirect;
 pub mod request;
 mod request_id;
@@ -63,17 +68,36 @@ pub use app::App;
 pub use context::Context;
 pub use handler::{flushable, handler_fn, BoxFuture, Flushable, Handler};
 pub use middleware::{middleware_fn, Middleware, Next};
-pub use redirect::{Redirect, RedirectError};
+#[cfg(all(feature = "koa", feature = "adonis"))]
+pub use redirect::Redirect;
+#[cfg(feature = "koa")]
+pub use redirect::RedirectError;
 pub use request::{BodyStream, Request, RequestBody};
+pub use request_id::X_REQUEST_ID;
 pub use router::Router;
 pub use routes::UrlError;
 pub use server::{shutdown_signal, Serve};
 
-pub use rejoinder_core::vapr::Vapr;
 pub use rejoinder_core::{
-    body, conditional, content_disposition, error_page, etag, file, fresh, header, http,
-    http_error, kong, mime, outcome, response, status, uri, vapr, vary, Body, BoxError, Bytes,
-    Error, ExitBody, HttpError, IntoResponse, Json, ResBody, Response, Source, GRPC_TYPE,
-    NO_HEADERS,
+    body, content_disposition, etag, fresh, header, http, http_error, mime, outcome, response,
+    status, trailers, Body, BoxError, Bytes, Error, HttpError, IntoResponse, Json, ResBody,
+    Response, Source,
 };
-pub use request_id::X_REQUEST_ID;
+
+#[cfg(feature = "adonis")]
+pub use rejoinder_core::adonis;
+#[cfg(feature = "koa")]
+pub use rejoinder_core::koa;
+#[cfg(feature = "kong")]
+pub use rejoinder_core::kong;
+#[cfg(feature = "kong")]
+pub use rejoinder_core::kong::{ExitBody, NO_HEADERS};
+#[cfg(feature = "vapr")]
+pub use rejoinder_core::vapr;
+#[cfg(feature = "vapr")]
+pub use rejoinder_core::vapr::Vapr;
+
+/// Helpers the framework's own modules share with the response model;
+/// not part of the public API.
+#[doc(hidden)]
+pub use rejoinder_core::{conditional, uri};

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use rejoinder::http::{Method, Version};
+use rejoinder::prelude::*;
 use rejoinder::testing::raw;
 use rejoinder::{Body, Json, Response};
 

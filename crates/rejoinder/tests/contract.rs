@@ -3,6 +3,7 @@
 //! are refused or mean what they say.
 
 use rejoinder::http::{header, HeaderValue, StatusCode};
+use rejoinder::prelude::*;
 use rejoinder::testing::{raw, TestClient, TestServer};
 use rejoinder::{App, Context, Handler, HttpError, Json, Next, Router, Vapr};
 

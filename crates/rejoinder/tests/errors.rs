@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+use rejoinder::prelude::*;
 use rejoinder::testing::{raw, TestClient, TestResponse, TestServer};
 use rejoinder::{handler_fn, App, Context, HttpError, IntoResponse, Response, Source, NO_HEADERS};
 use serde_json::{json, Value};

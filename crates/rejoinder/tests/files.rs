@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rejoinder::content_disposition::{Disposition, Options};
-use rejoinder::file::FileErrorHandler;
 use rejoinder::fs::ServeDir;
+use rejoinder::prelude::*;
+use rejoinder::response::FileErrorHandler;
 use rejoinder::testing::{raw, TestClient, TestServer};
 use rejoinder::{handler_fn, App, Context, HttpError, Router};
 use serde_json::{json, Value};
@@ -191,7 +192,7 @@ async fn download_sends_the_file_with_type_length_and_last_modified() {
 #[tokio::test]
 async fn download_streams_a_file_larger_than_the_preload_limit() {
     let dir = Scratch::new("download-large");
-    let size = rejoinder::file::PRELOAD_LIMIT as usize * 3 + rejoinder::file::CHUNK + 17;
+    let size = rejoinder::body::PRELOAD_LIMIT as usize * 3 + rejoinder::body::CHUNK + 17;
     let bytes = pattern(size);
     dir.write("big.bin", &bytes);
     let srv = TestServer::start(files_app(dir.path())).await;
@@ -507,11 +508,11 @@ async fn if_range_with_the_current_validator_is_206_else_the_whole_file() {
 #[tokio::test]
 async fn ranges_of_a_streamed_file_cross_chunk_boundaries() {
     let dir = Scratch::new("range-large");
-    let size = rejoinder::file::CHUNK * 2 + 1000;
+    let size = rejoinder::body::CHUNK * 2 + 1000;
     let bytes = pattern(size);
     dir.write("big.bin", &bytes);
     let srv = TestServer::start(files_app(dir.path())).await;
-    let chunk = rejoinder::file::CHUNK;
+    let chunk = rejoinder::body::CHUNK;
     for (start, end) in [
         (chunk - 10, chunk + 9),
         (1, chunk * 2 + 5),

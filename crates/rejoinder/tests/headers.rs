@@ -3,6 +3,7 @@
 mod common;
 
 use rejoinder::http::HeaderValue;
+use rejoinder::prelude::*;
 use rejoinder::testing::raw;
 use rejoinder::Response;
 
@@ -83,22 +84,22 @@ fn kong_lookup_and_bounded_listing() {
     let mut res = Response::new();
     res.set("X-Custom-Header", "bla").unwrap();
     res.append("x_under", "raw").unwrap();
-    assert_eq!(res.header_any("x_custom_header").unwrap(), "bla");
-    assert_eq!(res.header_any("X_CUSTOM_HEADER").unwrap(), "bla");
-    assert_eq!(res.header_any("x_under").unwrap(), "raw");
-    assert!(res.header_any("xcustomheader").is_none());
+    assert_eq!(res.kong().get_header("x_custom_header").unwrap(), "bla");
+    assert_eq!(res.kong().get_header("X_CUSTOM_HEADER").unwrap(), "bla");
+    assert_eq!(res.kong().get_header("x_under").unwrap(), "raw");
+    assert!(res.kong().get_header("xcustomheader").is_none());
     for i in 0..150 {
         res.set(format!("x-h-{i:03}"), i).unwrap();
     }
-    let all = res.headers_limited(1000).unwrap();
-    assert_eq!((all.entries.len(), all.truncated), (152, false));
     let kong = res.kong();
+    let all = kong.get_headers(Some(1000)).unwrap();
+    assert_eq!((all.entries.len(), all.truncated), (152, false));
     let some = kong.get_headers(None).unwrap();
     assert_eq!((some.entries.len(), some.truncated), (100, true));
-    let one = res.headers_limited(1).unwrap();
+    let one = kong.get_headers(Some(1)).unwrap();
     assert_eq!((one.entries.len(), one.truncated), (1, true));
     for bad in [0, 1001] {
-        let err = res.headers_limited(bad).unwrap_err();
+        let err = kong.get_headers(Some(bad)).unwrap_err();
         assert!(err.is_invalid_limit());
         assert!(err.to_string().contains(">= 1 and <= 1000"));
     }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use rejoinder::prelude::*;
 use rejoinder::testing::TestServer;
 use rejoinder::{handler_fn, App, Body};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

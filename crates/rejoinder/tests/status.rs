@@ -2,6 +2,7 @@
 
 mod common;
 
+use rejoinder::prelude::*;
 use rejoinder::status::{self, TABLE};
 use rejoinder::testing::raw;
 use rejoinder::Response;

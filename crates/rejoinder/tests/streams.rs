@@ -5,6 +5,7 @@ mod common;
 
 use std::sync::Arc;
 
+use rejoinder::prelude::*;
 use rejoinder::testing::raw;
 
 fn failing_at(n: usize) -> impl futures_util::Stream<Item = Result<String, std::io::Error>> {

@@ -1,5 +1,5 @@
 use super::*;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn text(res: &Response) -> Option<&str> {
     res.body().and_then(Body::as_text)

@@ -139,7 +139,7 @@ impl Request {
         self.version() == Version::HTTP_2
             && self
                 .header("content-type")
-                .is_some_and(|t| t.starts_with(rejoinder_core::GRPC_TYPE))
+                .is_some_and(|t| t.starts_with(rejoinder_core::mime::GRPC_TYPE))
     }
 
     /// The request extensions (set by the server or by tower layers).

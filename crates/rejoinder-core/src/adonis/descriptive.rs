@@ -2,13 +2,14 @@
 //! (AdonisJS's descriptive methods): `res.ok(body)`, `res.created(body)`,
 //! `res.not_found(())`, … `res.network_authentication_required(body)`.
 //!
-//! Each is `set_status(code)` followed by [`Response::send`], so the body
+//! Each is `set_status(code)` followed by [`send`](super::AdonisResponse::send), so the body
 //! follows Adonis's rules (an empty body sends nothing; 204 and 304 never
 //! carry one). They come from the same table as the reason phrases.
 //!
 //! # Examples
 //!
 //! ```
+//! use rejoinder_core::prelude::*;
 //! use rejoinder_core::Response;
 //!
 //! let mut res = Response::new();
@@ -20,20 +21,21 @@
 
 use http::StatusCode;
 
+use super::AdonisResponse;
 use crate::body::Body;
 use crate::error::{Error, Kind};
 use crate::Response;
 
 macro_rules! descriptive_methods {
     ($( ($code:literal, $reason:literal, $method:ident) ),* $(,)?) => {
-        impl Response {
+        /// One method per status (AdonisJS's descriptive methods): sets the
+        /// status and sends `body` with [`send`](super::AdonisResponse::send)'s
+        /// rules. Sealed; in scope through the prelude.
+        pub trait Descriptive: crate::sealed::Sealed {
             $(
                 #[doc = concat!("Sets the status to ", stringify!($code), " ", $reason,
-                    " and sends `body` with [`send`](Response::send)'s rules; `()` sends none.")]
-                pub fn $method(&mut self, body: impl Into<Body>) -> &mut Self {
-                    self.apply_status(StatusCode::from_u16($code).unwrap_or(StatusCode::OK));
-                    self.send(body)
-                }
+                    " and sends `body` with `send`'s rules; `()` sends none.")]
+                fn $method(&mut self, body: impl Into<Body>) -> &mut Self;
             )*
 
             /// Calls the descriptive method named `name`, in snake case
@@ -43,7 +45,18 @@ macro_rules! descriptive_methods {
             /// # Errors
             ///
             /// No status has that name; the message lists the valid ones.
-            pub fn send_descriptive(&mut self, name: &str, body: impl Into<Body>) -> Result<&mut Self, Error> {
+            fn send_descriptive(&mut self, name: &str, body: impl Into<Body>) -> Result<&mut Self, Error>;
+        }
+
+        impl Descriptive for Response {
+            $(
+                fn $method(&mut self, body: impl Into<Body>) -> &mut Self {
+                    self.apply_status(StatusCode::from_u16($code).unwrap_or(StatusCode::OK));
+                    self.send(body)
+                }
+            )*
+
+            fn send_descriptive(&mut self, name: &str, body: impl Into<Body>) -> Result<&mut Self, Error> {
                 let snake = to_snake(name);
                 let wanted = snake.trim_end_matches('_');
                 match wanted {

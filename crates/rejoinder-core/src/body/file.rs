@@ -1,5 +1,4 @@
-//! File bodies that stream from disk, ranges, and the file helpers on
-//! [`Response`]: `download`, `attachment_file`.
+//! File bodies that stream from disk.
 //!
 //! Opening a file, reading its metadata and — for files up to
 //! [`PRELOAD_LIMIT`] — reading its contents happen in one blocking task, so
@@ -11,10 +10,12 @@
 //! # Examples
 //!
 //! ```no_run
-//! use rejoinder_core::{HttpError, Response};
+//! use rejoinder_core::body::FileBody;
+//! use rejoinder_core::Response;
 //!
-//! async fn report(res: &mut Response) -> Result<(), HttpError> {
-//!     res.download("reports/2026.pdf").await?;
+//! async fn report(res: &mut Response) -> std::io::Result<()> {
+//!     let file = FileBody::open("reports/2026.pdf").await?;
+//!     res.send_file(file);
 //!     Ok(())
 //! }
 //! ```
@@ -27,14 +28,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::SystemTime;
 
+use std::future::Future;
+
 use bytes::Bytes;
 use futures_core::Stream;
-use http::header::{HeaderValue, CONTENT_DISPOSITION, ETAG};
 
-use crate::body::{Body, BoxError};
-use crate::content_disposition::{content_disposition, Disposition, Options};
-use crate::http_error::HttpError;
-use crate::Response;
+use crate::body::BoxError;
 
 /// Files up to this size are read whole when opened.
 pub const PRELOAD_LIMIT: u64 = 128 * 1024;
@@ -268,174 +267,4 @@ impl Stream for FileStream {
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, None)
     }
-}
-
-use std::future::Future;
-
-/// What a file helper answers when the file cannot be sent, as Adonis's
-/// download callbacks do: a message and a status.
-pub type FileErrorHandler = dyn Fn(&io::Error) -> (String, u16) + Send + Sync;
-
-fn default_file_error(err: &io::Error) -> (String, u16) {
-    match err.kind() {
-        io::ErrorKind::NotFound => ("File not found".into(), 404),
-        _ => ("Cannot process file".into(), 500),
-    }
-}
-
-fn file_error(err: &io::Error, on_error: Option<&FileErrorHandler>) -> HttpError {
-    let (message, status) = match on_error {
-        Some(f) => f(err),
-        None => default_file_error(err),
-    };
-    if status >= 500 {
-        tracing::error!(error = %err, status, "file could not be sent");
-    }
-    let mut res = Response::new();
-    if res.set_status(status).is_err() {
-        let _ = res.set_status(500);
-    }
-    res.set_type("text/plain; charset=utf-8").ok();
-    res.set_body(message);
-    res.set_error_cause(Arc::new(io::Error::new(err.kind(), err.to_string())));
-    HttpError::from_response(res)
-}
-
-impl Response {
-    /// Sends the file at `path`, streamed from disk: Content-Type from the
-    /// extension (unless one is set), Content-Length and Last-Modified.
-    /// Conditional requests and ranges are answered when the response is
-    /// finalized.
-    ///
-    /// # Errors
-    ///
-    /// A missing file is a 404 "File not found", any other failure a 500
-    /// "Cannot process file" (the cause is logged); the `HttpError` carries
-    /// that response.
-    pub async fn download(&mut self, path: impl AsRef<Path>) -> Result<&mut Self, HttpError> {
-        self.download_or(path, None).await
-    }
-
-    /// [`download`](Self::download) with a weak ETag from size and mtime.
-    ///
-    /// # Errors
-    ///
-    /// As [`download`](Self::download).
-    pub async fn download_with_etag(
-        &mut self,
-        path: impl AsRef<Path>,
-    ) -> Result<&mut Self, HttpError> {
-        let res = self.download_or(path, None).await?;
-        if let Some(Body::File(f)) = res.body() {
-            if let Ok(v) = HeaderValue::from_str(&f.weak_etag()) {
-                res.headers_mut().insert(ETAG, v);
-            }
-        }
-        Ok(res)
-    }
-
-    /// [`download`](Self::download), where `on_error` decides the message and
-    /// status for a file that cannot be sent (Adonis's
-    /// `(error) => [message, status]`).
-    ///
-    /// # Errors
-    ///
-    /// The file cannot be sent.
-    pub async fn download_or(
-        &mut self,
-        path: impl AsRef<Path>,
-        on_error: Option<&FileErrorHandler>,
-    ) -> Result<&mut Self, HttpError> {
-        let file = FileBody::open(path)
-            .await
-            .map_err(|e| file_error(&e, on_error))?;
-        Ok(self.send_file(file))
-    }
-
-    /// Sends an opened file: Content-Type from its extension (unless one is
-    /// set), Last-Modified, and the file as the body (ranges are honoured at
-    /// finalize).
-    pub fn send_file(&mut self, file: FileBody) -> &mut Self {
-        if !self.has("content-type") {
-            if let Some(ext) = file.path().extension().and_then(|e| e.to_str()) {
-                let _ = self.set_type(ext);
-            }
-        }
-        if let Some(m) = file.modified() {
-            self.set_last_modified(m);
-        }
-        self.set_body(Body::File(file))
-    }
-
-    /// The response for a file that could not be sent: 404 "File not found"
-    /// for a missing one, else 500 "Cannot process file" (logged).
-    pub fn file_error(err: &io::Error) -> HttpError {
-        file_error(err, None)
-    }
-
-    /// Sends the file as an attachment named `name` (the file's own name
-    /// when `None`) with the given disposition (Adonis's
-    /// `attachment(path, name, disposition)`).
-    ///
-    /// # Errors
-    ///
-    /// As [`download`](Self::download); an invalid disposition type is a 500.
-    pub async fn attachment_file(
-        &mut self,
-        path: impl AsRef<Path>,
-        name: Option<&str>,
-        disposition: Disposition,
-    ) -> Result<&mut Self, HttpError> {
-        let path = path.as_ref();
-        let name = name
-            .map(str::to_owned)
-            .or_else(|| path.file_name().map(|n| n.to_string_lossy().into_owned()));
-        let options = Options {
-            disposition,
-            ..Options::default()
-        };
-        let header = content_disposition(name.as_deref(), &options).map_err(HttpError::wrap)?;
-        self.download(path).await?;
-        self.headers_mut()
-            .insert(CONTENT_DISPOSITION, latin1_header(&header));
-        Ok(self)
-    }
-
-    /// Marks the response as an attachment (Koa's `attachment(filename)`):
-    /// Content-Disposition as the `content-disposition` package builds it,
-    /// and the type from the file name's extension unless a Content-Type is
-    /// already set.
-    ///
-    /// # Errors
-    ///
-    /// An invalid disposition type or fallback.
-    pub fn attachment(
-        &mut self,
-        filename: Option<&str>,
-        options: &Options,
-    ) -> Result<&mut Self, crate::Error> {
-        let header = content_disposition(filename, options)?;
-        let ext = filename
-            .and_then(|n| Path::new(n).extension())
-            .and_then(|e| e.to_str());
-        if let Some(ext) = ext {
-            if !self.has("content-type") {
-                let _ = self.set_type(ext);
-            }
-        }
-        self.headers_mut()
-            .insert(CONTENT_DISPOSITION, latin1_header(&header));
-        Ok(self)
-    }
-}
-
-/// A header value from text whose characters are all ISO-8859-1 (as
-/// Content-Disposition's quoted fallback is): one byte per character, as
-/// RFC 6266 reads it.
-fn latin1_header(value: &str) -> HeaderValue {
-    let bytes: Vec<u8> = value
-        .chars()
-        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-        .collect();
-    HeaderValue::from_bytes(&bytes).unwrap_or_else(|_| HeaderValue::from_static("attachment"))
 }

@@ -10,7 +10,7 @@
 //! # Examples
 //!
 //! ```
-//! use rejoinder_core::error_page::{default_message, negotiate, render, ErrorFormat, ErrorMessage};
+//! use rejoinder_core::kong::{default_message, negotiate, render, ErrorFormat, ErrorMessage};
 //!
 //! assert_eq!(negotiate(Some("text/html;q=0.9, application/xml;q=0.8")), ErrorFormat::Html);
 //! assert_eq!(negotiate(Some("image/png, text/html")), ErrorFormat::Json);

@@ -23,16 +23,20 @@
 //! ```
 
 use std::fmt;
-use std::pin::Pin;
 
 use bytes::Bytes;
-use futures_core::Stream;
 
 /// A boxed error, as carried by streams and error causes.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// A boxed stream of body chunks.
-pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>> + Send>>;
+#[cfg(feature = "fs")]
+mod file;
+mod stream;
+pub mod wire;
+
+#[cfg(feature = "fs")]
+pub use file::{FileBody, CHUNK, PRELOAD_LIMIT};
+pub use stream::BodyStream;
 
 /// UTF-8 text held as shared bytes (no copy from `String` or `&'static str`).
 #[derive(Clone, PartialEq, Eq)]
@@ -200,7 +204,8 @@ pub enum Body {
     /// its length is unknown, so it is sent chunked (HTTP/1.1) or as frames.
     Stream(BodyStream),
     /// A file (or a range of it) streamed from disk with a known length.
-    File(crate::file::FileBody),
+    #[cfg(feature = "fs")]
+    File(FileBody),
 }
 
 fn looks_like_html(s: &str) -> bool {
@@ -223,22 +228,12 @@ impl Body {
         Body::Json(JsonBody::Value(value))
     }
 
-    /// A streaming body. The stream is polled as the client reads and dropped
-    /// as soon as the client goes away.
-    pub fn stream<S, B, E>(stream: S) -> Body
-    where
-        S: Stream<Item = Result<B, E>> + Send + 'static,
-        B: Into<Bytes>,
-        E: Into<BoxError>,
-    {
-        Body::Stream(Box::pin(MapStream { inner: stream }))
-    }
-
     /// The length in bytes when it is known without sending (not for streams
     /// or an empty body).
     pub fn len(&self) -> Option<usize> {
         match self {
             Body::Empty | Body::Stream(_) => None,
+            #[cfg(feature = "fs")]
             Body::File(f) => usize::try_from(f.len()).ok(),
             Body::Text(t) | Body::Html(t) => Some(t.len()),
             Body::Bytes(b) => Some(b.len()),
@@ -279,33 +274,34 @@ impl Body {
         }
     }
 
-    /// The Content-Type this body implies, as a ready header value (the
-    /// values are built at compile time, so this costs nothing per request).
+    /// The Content-Type this body implies, as a ready header value (built
+    /// at compile time, so this costs nothing per request).
     pub(crate) fn default_content_type_value(&self) -> Option<http::HeaderValue> {
-        const TEXT: http::HeaderValue = http::HeaderValue::from_static("text/plain; charset=utf-8");
-        const HTML: http::HeaderValue = http::HeaderValue::from_static("text/html; charset=utf-8");
-        const BINARY: http::HeaderValue =
+        self.implied_type().cloned()
+    }
+
+    fn implied_type(&self) -> Option<&'static http::HeaderValue> {
+        static TEXT: http::HeaderValue =
+            http::HeaderValue::from_static("text/plain; charset=utf-8");
+        static HTML: http::HeaderValue = http::HeaderValue::from_static("text/html; charset=utf-8");
+        static BINARY: http::HeaderValue =
             http::HeaderValue::from_static("application/octet-stream");
-        const JSON: http::HeaderValue =
+        static JSON: http::HeaderValue =
             http::HeaderValue::from_static("application/json; charset=utf-8");
         match self {
             Body::Empty => None,
-            Body::Text(_) => Some(TEXT),
-            Body::Html(_) => Some(HTML),
-            Body::Bytes(_) | Body::Stream(_) | Body::File(_) => Some(BINARY),
-            Body::Json(_) => Some(JSON),
+            Body::Text(_) => Some(&TEXT),
+            Body::Html(_) => Some(&HTML),
+            Body::Bytes(_) | Body::Stream(_) => Some(&BINARY),
+            #[cfg(feature = "fs")]
+            Body::File(_) => Some(&BINARY),
+            Body::Json(_) => Some(&JSON),
         }
     }
 
     /// The Content-Type this body implies when the handler set none.
     pub fn default_content_type(&self) -> Option<&'static str> {
-        match self {
-            Body::Empty => None,
-            Body::Text(_) => Some("text/plain; charset=utf-8"),
-            Body::Html(_) => Some("text/html; charset=utf-8"),
-            Body::Bytes(_) | Body::Stream(_) | Body::File(_) => Some("application/octet-stream"),
-            Body::Json(_) => Some("application/json; charset=utf-8"),
-        }
+        self.implied_type().and_then(|v| v.to_str().ok())
     }
 }
 
@@ -318,38 +314,9 @@ impl fmt::Debug for Body {
             Body::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
             Body::Json(j) => f.debug_tuple("Json").field(j).finish(),
             Body::Stream(_) => f.write_str("Stream(..)"),
+            #[cfg(feature = "fs")]
             Body::File(file) => f.debug_tuple("File").field(file).finish(),
         }
-    }
-}
-
-pin_project_lite::pin_project! {
-    struct MapStream<S> {
-        #[pin]
-        inner: S,
-    }
-}
-
-impl<S, B, E> Stream for MapStream<S>
-where
-    S: Stream<Item = Result<B, E>>,
-    B: Into<Bytes>,
-    E: Into<BoxError>,
-{
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(
-        self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        self.project()
-            .inner
-            .poll_next(cx)
-            .map(|o| o.map(|r| r.map(Into::into).map_err(Into::into)))
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
     }
 }
 

@@ -1,0 +1,148 @@
+//! Turning the response into what goes on the wire.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use http::header::{self, HeaderValue};
+use http::{Method, StatusCode, Version};
+
+use super::Response;
+use crate::body::wire::ResBody;
+use crate::body::{Body, JsonBody};
+use crate::status;
+
+/// The result of [`Response::finalize`]: the `http` response and the reason
+/// phrase to send when it differs from the `http` crate's canonical one.
+#[derive(Debug)]
+pub struct Finalized {
+    /// What goes on the wire.
+    pub response: http::Response<ResBody>,
+    /// A reason phrase other than [`StatusCode::canonical_reason`] (HTTP/1).
+    pub reason: Option<Cow<'static, str>>,
+}
+
+impl Response {
+    /// Turns the response into what goes on the wire, applying the finalize
+    /// rules: inferred Content-Type and Content-Length, the default body of
+    /// a response without one (its status message), no body for HEAD and for
+    /// 204/205/304 (which also lose their content headers), and the reason
+    /// phrase.
+    ///
+    /// Afterwards [`headers_sent`](Self::headers_sent) is true and the
+    /// response is empty.
+    pub fn finalize(&mut self, method: &Method, version: Version) -> Finalized {
+        self.headers_sent = true;
+        let mut body = self.body.take();
+        if let Some(Body::Json(JsonBody::Failed(e))) = &body {
+            tracing::error!(error = %e, "JSON body failed to serialize; sending 500");
+            self.status = StatusCode::INTERNAL_SERVER_ERROR;
+            self.message = None;
+            self.strip_content_headers();
+            body = None;
+        }
+        let code = self.status.as_u16();
+        let wire = if status::is_empty(code) {
+            self.headers.remove(header::CONTENT_TYPE);
+            self.drop_length();
+            ResBody::empty()
+        } else if method == Method::HEAD {
+            if let Some(b) = &body {
+                if !self.headers.contains_key(header::CONTENT_LENGTH) {
+                    if let Some(n) = b.len() {
+                        self.headers
+                            .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+                    }
+                }
+                self.infer_content_type(b);
+            }
+            ResBody::empty()
+        } else {
+            match body {
+                None => {
+                    let text = match (version, &self.message) {
+                        (Version::HTTP_2 | Version::HTTP_3, _) => Bytes::from(code.to_string()),
+                        (_, Some(m)) => Bytes::from(m.to_string()),
+                        (_, None) => status::reason(code).map_or_else(
+                            || Bytes::from(code.to_string()),
+                            |r| Bytes::from_static(r.as_bytes()),
+                        ),
+                    };
+                    self.headers.insert(header::CONTENT_TYPE, TEXT_PLAIN);
+                    self.drop_length();
+                    ResBody::full(text)
+                }
+                Some(b) => {
+                    self.infer_content_type(&b);
+                    self.wire_body(b)
+                }
+            }
+        };
+        let wire = match self.trailers.take().filter(|t| !t.is_empty()) {
+            Some(trailers) if !status::is_empty(code) && method != Method::HEAD => {
+                if let Some(v) = trailers.declaration() {
+                    self.headers.insert(header::TRAILER, v);
+                }
+                self.drop_length();
+                wire.with_trailers(Box::pin(trailers.resolve()))
+            }
+            _ => wire,
+        };
+        let reason = self.wire_reason();
+        let mut response = http::Response::new(wire);
+        *response.status_mut() = self.status;
+        *response.version_mut() = Version::HTTP_11;
+        *response.headers_mut() = std::mem::take(&mut self.headers);
+        Finalized { response, reason }
+    }
+
+    pub(crate) fn infer_content_type(&mut self, body: &Body) {
+        if self.infer_type {
+            if let Some(ct) = body.default_content_type_value() {
+                // One lookup: insert only when the handler set none.
+                if let header::Entry::Vacant(slot) = self.headers.entry(header::CONTENT_TYPE) {
+                    slot.insert(ct);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn wire_body(&mut self, body: Body) -> ResBody {
+        let bytes = match body {
+            Body::Empty => Bytes::new(),
+            Body::Text(t) | Body::Html(t) => t.into_bytes(),
+            Body::Bytes(b) => b,
+            Body::Json(j) => match j.into_bytes() {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::error!(error = %e, "JSON body failed to serialize");
+                    Bytes::new()
+                }
+            },
+            Body::Stream(s) => return ResBody::stream(s),
+            #[cfg(feature = "fs")]
+            Body::File(f) => {
+                self.drop_length();
+                let len = f.len();
+                return ResBody::sized(Box::pin(f.into_stream()), len);
+            }
+        };
+        // The connection writes the exact Content-Length of a full body.
+        self.drop_length();
+        ResBody::full(bytes)
+    }
+
+    pub(crate) fn wire_reason(&self) -> Option<Cow<'static, str>> {
+        let canonical = self.status.canonical_reason();
+        match &self.message {
+            Some(m) if Some(m.as_ref()) != canonical => Some(m.clone()),
+            Some(_) => None,
+            None => match status::reason(self.status.as_u16()) {
+                Some(r) if Some(r) != canonical => Some(Cow::Borrowed(r)),
+                Some(_) => None,
+                None => Some(Cow::Borrowed("unknown")),
+            },
+        }
+    }
+}
+
+const TEXT_PLAIN: HeaderValue = HeaderValue::from_static("text/plain; charset=utf-8");
