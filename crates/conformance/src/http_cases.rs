@@ -6,15 +6,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use base64::Engine;
 use rejoinder::content_disposition::{Disposition, Fallback, Options};
 use rejoinder::prelude::*;
-use rejoinder::testing::raw::{self, Wire};
+use rejoinder::testing::raw;
 use rejoinder::testing::TestServer;
 use rejoinder::{handler_fn, App, Body, Context, Error, HttpError, IntoResponse, RedirectError};
 use serde_json::{json, Value};
 
-use crate::{etag_format_eq, Outcome, NOT_YET};
+use crate::values::{base64, strings};
+use crate::wire_compare::compare;
+pub(crate) use crate::wire_compare::wire_problems;
+
+use crate::{Outcome, NOT_YET};
 
 /// Which system's vectors, and so which operations exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,12 +72,6 @@ impl Flavour {
     }
 }
 
-pub(crate) fn base64(s: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD
-        .decode(s)
-        .unwrap_or_default()
-}
-
 /// Parses the ISO dates the vectors use (`2020-01-02T03:04:05.678Z`, or a
 /// bare `2013-09-13`, which JavaScript reads as UTC midnight).
 pub(crate) fn parse_date(s: &str) -> Option<SystemTime> {
@@ -120,16 +117,6 @@ fn body_of(spec: &Value, flavour: Flavour) -> Body {
         // What a Rust handler would send for an error: its message.
         Some("error") => Body::from(spec["message"].as_str().unwrap_or_default().to_owned()),
         _ => Body::Empty,
-    }
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    match v {
-        Value::Array(items) => items.iter().flat_map(strings).collect(),
-        Value::String(s) => vec![s.clone()],
-        Value::Number(n) => vec![n.to_string()],
-        Value::Bool(b) => vec![b.to_string()],
-        _ => Vec::new(),
     }
 }
 
@@ -506,159 +493,6 @@ fn fixture_dir() -> std::io::Result<tempfile::TempDir> {
     let file = std::fs::File::options().write(true).open(&path)?;
     file.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(1_577_836_800))?;
     Ok(dir)
-}
-
-fn latin1_to_utf8(s: &str) -> String {
-    let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
-    let out = &case["output"];
-    let uses_etag = case["input"]["ops"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .any(|op| op["etag"].as_bool() == Some(true));
-    let mut problems = wire_problems(out, wire, uses_etag);
-    compare_observations(out, seen, &mut problems);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
-/// How a response read off the wire differs from a recorded one in the
-/// shared wire format (vectors/README.md: status, reason, `headers` minus
-/// `dropped_headers`, `headers_as_set`, body): one line per difference.
-/// With `etag_format_only`, ETags compare by format, not hash.
-pub(crate) fn wire_problems(out: &Value, wire: &Wire, etag_format_only: bool) -> Vec<String> {
-    let mut problems = Vec::new();
-    if out["status"].as_u64() != Some(u64::from(wire.status)) {
-        problems.push(format!(
-            "status: expected {}, got {}",
-            out["status"], wire.status
-        ));
-    }
-    if out["reason"].as_str() != Some(wire.reason.as_str()) {
-        problems.push(format!(
-            "reason: expected {}, got {:?}",
-            out["reason"], wire.reason
-        ));
-    }
-    // `headers` is the wire; `headers_as_set` (when present) gives the values
-    // Koa meant for headers whose non-ASCII bytes Node mangled on the wire.
-    // Every rejoinder response echoes its request id; the references have none.
-    let mut dropped: Vec<String> = vec![
-        "date".into(),
-        "connection".into(),
-        "keep-alive".into(),
-        "x-request-id".into(),
-    ];
-    dropped.extend(strings(&out["dropped_headers"]));
-    let collect = |list: &Value| {
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        for pair in list.as_array().into_iter().flatten() {
-            let name = pair[0].as_str().unwrap_or_default().to_owned();
-            map.entry(name)
-                .or_default()
-                .push(pair[1].as_str().unwrap_or_default().to_owned());
-        }
-        map
-    };
-    let mut expected = collect(&out["headers"]);
-    let as_set = collect(&out["headers_as_set"]);
-    for (name, values) in &as_set {
-        if expected.contains_key(name) {
-            expected.insert(name.clone(), values.clone());
-        }
-    }
-    let mut actual: HashMap<String, Vec<String>> = HashMap::new();
-    for (name, value) in &wire.headers {
-        if dropped.contains(name) {
-            continue;
-        }
-        // Values meant as non-ASCII text may travel as UTF-8 or as ISO-8859-1
-        // bytes (RFC 6266's quoted filename): either reading may match.
-        let value = match as_set.get(name) {
-            Some(want) if !want.contains(value) => latin1_to_utf8(value),
-            _ => value.clone(),
-        };
-        actual.entry(name.clone()).or_default().push(value);
-    }
-    let mut names: Vec<&String> = expected.keys().chain(actual.keys()).collect();
-    names.sort();
-    names.dedup();
-    for name in names {
-        let (want, got) = (expected.get(name), actual.get(name));
-        let same = match (want, got) {
-            (Some(w), Some(g)) if name == "etag" && etag_format_only => {
-                w.len() == g.len() && w.iter().zip(g).all(|(a, b)| etag_format_eq(a, b))
-            }
-            (w, g) => w == g,
-        };
-        if !same {
-            problems.push(format!("header {name}: expected {want:?}, got {got:?}"));
-        }
-    }
-    let body = &out["body"];
-    let want_body: Vec<u8> = match body["encoding"].as_str() {
-        Some("utf8") => body["text"]
-            .as_str()
-            .unwrap_or_default()
-            .as_bytes()
-            .to_vec(),
-        Some("base64") => base64(body["data"].as_str().unwrap_or_default()),
-        _ => Vec::new(),
-    };
-    if want_body != wire.body {
-        problems.push(format!(
-            "body: expected {:?}, got {:?}",
-            String::from_utf8_lossy(&want_body),
-            String::from_utf8_lossy(&wire.body)
-        ));
-    }
-    problems
-}
-
-fn by_index<'a>(list: &[&'a Value], i: u64) -> Option<&'a Value> {
-    list.iter()
-        .find(|o| o["op_index"].as_u64() == Some(i))
-        .copied()
-}
-
-fn compare_observations(out: &Value, seen: &[Value], problems: &mut Vec<String>) {
-    let expected: Vec<&Value> = out["observations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .collect();
-    let seen_refs: Vec<&Value> = seen.iter().collect();
-    let mut indexes: Vec<u64> = expected
-        .iter()
-        .chain(seen_refs.iter())
-        .filter_map(|o| o["op_index"].as_u64())
-        .collect();
-    indexes.sort_unstable();
-    indexes.dedup();
-    for i in indexes {
-        match (by_index(&expected, i), by_index(&seen_refs, i)) {
-            (Some(w), Some(g)) => {
-                if w.get("threw").is_some() != g.get("threw").is_some() {
-                    problems.push(format!("op {i}: expected {w}, got {g}"));
-                } else if w.get("result").is_some() && w["result"] != g["result"] {
-                    problems.push(format!(
-                        "op {i}: expected result {}, got {}",
-                        w["result"], g["result"]
-                    ));
-                }
-            }
-            (Some(w), None) => problems.push(format!("op {i}: expected {w}, observed nothing")),
-            (None, Some(g)) => problems.push(format!("op {i}: unexpected {g}")),
-            (None, None) => {}
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use rejoinder::testing::{raw, TestServer};
 use rejoinder::{handler_fn, App, ExitBody, IntoResponse};
 use serde_json::Value;
 
-use crate::kong::{lua_headers, lua_status};
+use crate::lua::{lua_headers, lua_status};
 use crate::Outcome;
 
 /// What the handler needs for one case, prepared before serving.

@@ -21,8 +21,11 @@ mod fresh;
 mod http_cases;
 mod kong;
 mod kong_exit;
+mod lua;
 mod pure;
+mod values;
 mod vapr;
+mod wire_compare;
 
 /// The result of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -82,10 +82,8 @@ pub(crate) fn statuses(case: &Value) -> Outcome {
         expect_eq("lookup", &strip_error(out.clone()), &actual)
     } else if let Some(n) = input["lookup_number"].as_u64() {
         let actual = lookup_json(
-            u16::try_from(n)
-                .map_err(|_| status::StatusError::Invalid(n as i64))
-                .and_then(status::lookup)
-                .map(|r| json!(r)),
+            // A number past u16 is no code; 0 is never registered either.
+            status::lookup(u16::try_from(n).unwrap_or(0)).map(|r| json!(r)),
         );
         expect_eq("lookup", &strip_error(out.clone()), &actual)
     } else {
@@ -101,7 +99,7 @@ pub(crate) fn etag(case: &Value) -> Outcome {
             .unwrap_or_default()
             .as_bytes()
             .to_vec(),
-        Some("bytes") => crate::http_cases::base64(body["base64"].as_str().unwrap_or_default()),
+        Some("bytes") => crate::values::base64(body["base64"].as_str().unwrap_or_default()),
         Some("repeat") => body["repeat"]
             .as_str()
             .unwrap_or_default()

@@ -118,7 +118,9 @@ pub fn reason(code: u16) -> Option<&'static str> {
 ///
 /// [`StatusError`] when the code is not in [`TABLE`].
 pub fn lookup(code: u16) -> Result<&'static str, StatusError> {
-    reason(code).ok_or(StatusError::UnknownCode(code))
+    reason(code).ok_or(StatusError {
+        kind: StatusErrorKind::UnknownCode(code),
+    })
 }
 
 /// Whether a response with this status carries no body (204, 205, 304).
@@ -141,11 +143,11 @@ pub fn is_retry(code: u16) -> bool {
 ///
 /// # Errors
 ///
-/// [`StatusError::Invalid`] outside that range.
+/// A [`StatusError`] outside that range.
 pub fn validate(code: u16) -> Result<http::StatusCode, StatusError> {
     match http::StatusCode::from_u16(code) {
         Ok(status) if Range::Any.contains(code) => Ok(status),
-        _ => Err(StatusError::Invalid(code.into())),
+        _ => Err(StatusError::invalid(code.into())),
     }
 }
 
@@ -169,7 +171,7 @@ fn normalize(name: &str) -> String {
 ///
 /// # Errors
 ///
-/// [`StatusError::UnknownName`] with the closest valid phrases, so a typo is
+/// [`StatusError`] (an unknown name) with the closest valid phrases, so a typo is
 /// answered with a helpful list.
 pub fn code_for(name: &str) -> Result<u16, StatusError> {
     let wanted = normalize(name);
@@ -182,9 +184,11 @@ pub fn code_for(name: &str) -> Result<u16, StatusError> {
         .collect();
     scored.sort_by_key(|s| s.0);
     let suggestions = scored.iter().take(3).map(|s| s.1).collect();
-    Err(StatusError::UnknownName {
-        name: name.to_owned(),
-        suggestions,
+    Err(StatusError {
+        kind: StatusErrorKind::UnknownName {
+            name: name.to_owned(),
+            suggestions,
+        },
     })
 }
 
@@ -199,7 +203,7 @@ pub fn lookup_str(value: &str) -> Result<Lookup, StatusError> {
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         let code = value
             .parse::<u16>()
-            .map_err(|_| StatusError::Invalid(i64::MAX))?;
+            .map_err(|_| StatusError::invalid(i64::MAX))?;
         return lookup(code).map(Lookup::Reason);
     }
     code_for(value).map(Lookup::Code)
@@ -233,7 +237,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Range {
-    /// Any HTTP status, 100–999 (Koa's `status=`, [`Response::set_status`](crate::Response::set_status)).
+    /// Any HTTP status, 100–999 (Koa's `status=`, `Response::set_status`).
     Any,
     /// What Kong sends, 100–599 (`exit`, `set_status`).
     Kong,
@@ -262,11 +266,20 @@ impl Range {
     /// `code` as a [`StatusCode`](http::StatusCode) when it is in this
     /// range.
     ///
+    /// ```
+    /// use rejoinder_core::status::Range;
+    ///
+    /// assert_eq!(Range::Kong.check(418).unwrap(), 418);
+    /// let err = Range::Kong.check(600).unwrap_err();
+    /// assert_eq!(err.to_string(), "code must be a number between 100 and 599, got 600");
+    /// assert!(Range::Answer.check(102).is_err()); // vapr refuses 1xx
+    /// ```
+    ///
     /// # Errors
     ///
     /// The code is outside the range; the message says which range, in the
     /// words of the system it comes from.
-    pub fn check(self, code: u16) -> Result<http::StatusCode, crate::Error> {
+    pub fn check(self, code: u16) -> Result<http::StatusCode, StatusError> {
         match http::StatusCode::from_u16(code) {
             Ok(status) if self.contains(code) => Ok(status),
             _ => Err(self.refusal(code.into())),
@@ -274,54 +287,101 @@ impl Range {
     }
 
     /// The error for a code outside this range.
-    pub(crate) fn refusal(self, code: i64) -> crate::Error {
-        match self {
-            Range::Any => StatusError::Invalid(code).into(),
-            Range::Kong => crate::Error::other(format!(
-                "code must be a number between 100 and 599, got {code}"
-            )),
-            Range::KongError => crate::Error::other(format!(
-                "code must be a number between 400 and 599, got {code}"
-            )),
-            Range::Boom => crate::Error::other(format!(
-                "an HTTP error status is a number from 400 to 999, got {code}"
-            )),
-            Range::Answer => crate::Error::other(format!("Invalid response code: {code}")),
-        }
+    pub(crate) fn refusal(self, code: i64) -> StatusError {
+        let kind = match self {
+            Range::Any => StatusErrorKind::Invalid(code),
+            range => StatusErrorKind::OutOfRange { range, code },
+        };
+        StatusError { kind }
     }
 }
 
-/// Why a status code or name was refused.
+/// Why a status code or name was refused. Opaque; the predicates tell the
+/// kinds apart, and the message says what was wrong and what is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum StatusError {
+pub struct StatusError {
+    kind: StatusErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StatusErrorKind {
     /// Not an HTTP status code at all (outside 100–999).
     Invalid(i64),
     /// A valid code without a registered reason phrase.
     UnknownCode(u16),
     /// A name that matches no reason phrase.
     UnknownName {
-        /// What was asked for.
         name: String,
-        /// The closest registered phrases.
         suggestions: Vec<&'static str>,
     },
+    /// A code outside the range its use allows.
+    OutOfRange { range: Range, code: i64 },
+}
+
+impl StatusError {
+    pub(crate) fn invalid(code: i64) -> Self {
+        StatusError {
+            kind: StatusErrorKind::Invalid(code),
+        }
+    }
+
+    /// Not an HTTP status code at all (outside 100–999), or outside the
+    /// range its use allows.
+    pub fn is_invalid(&self) -> bool {
+        matches!(
+            self.kind,
+            StatusErrorKind::Invalid(_) | StatusErrorKind::OutOfRange { .. }
+        )
+    }
+
+    /// A valid code without a registered reason phrase.
+    pub fn is_unknown_code(&self) -> bool {
+        matches!(self.kind, StatusErrorKind::UnknownCode(_))
+    }
+
+    /// A name that matches no reason phrase.
+    pub fn is_unknown_name(&self) -> bool {
+        matches!(self.kind, StatusErrorKind::UnknownName { .. })
+    }
+
+    /// For an unknown name, the closest registered phrases.
+    pub fn suggestions(&self) -> &[&'static str] {
+        match &self.kind {
+            StatusErrorKind::UnknownName { suggestions, .. } => suggestions,
+            _ => &[],
+        }
+    }
 }
 
 impl fmt::Display for StatusError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StatusError::Invalid(code) => write!(
+        match &self.kind {
+            StatusErrorKind::Invalid(code) => write!(
                 f,
                 "invalid status code: {code} (a status code is an integer from 100 to 999)"
             ),
-            StatusError::UnknownCode(code) => {
+            StatusErrorKind::UnknownCode(code) => {
                 write!(
                     f,
                     "invalid status code: {code} (no registered reason phrase)"
                 )
             }
-            StatusError::UnknownName { name, suggestions } => {
+            StatusErrorKind::OutOfRange { range, code } => match range {
+                Range::Any => write!(
+                    f,
+                    "invalid status code: {code} (a status code is an integer from 100 to 999)"
+                ),
+                Range::Kong => write!(f, "code must be a number between 100 and 599, got {code}"),
+                Range::KongError => {
+                    write!(f, "code must be a number between 400 and 599, got {code}")
+                }
+                Range::Boom => write!(
+                    f,
+                    "an HTTP error status is a number from 400 to 999, got {code}"
+                ),
+                Range::Answer => write!(f, "Invalid response code: {code}"),
+            },
+            StatusErrorKind::UnknownName { name, suggestions } => {
                 write!(f, "invalid status message: {name:?}; did you mean ")?;
                 for (i, s) in suggestions.iter().enumerate() {
                     if i > 0 {

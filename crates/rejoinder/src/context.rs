@@ -101,7 +101,7 @@ impl Context {
     /// feeding the stream (server-sent events). Afterwards `ctx.res` refuses
     /// status and header changes with "headers have already been sent".
     ///
-    /// The handler must be wrapped with [`flushable`](crate::flushable),
+    /// The handler must be wrapped with `flushable`,
     /// which sets up the channel this needs (other handlers pay nothing).
     ///
     /// # Errors
@@ -197,7 +197,7 @@ impl Context {
     }
 
     /// The application's state of type `T`, given to
-    /// [`App::state`](crate::App::state): a database pool, a configuration,
+    /// `App::state`: a database pool, a configuration,
     /// anything every request shares.
     ///
     /// ```

@@ -23,7 +23,7 @@
 //! Async closures work the same way (`async |ctx: &mut Context| "hi"`). A
 //! closure that captures variables cannot lend its captures to the future it
 //! returns on stable Rust ("async closure does not implement `Fn` because it
-//! captures state"): put shared values in [`App::state`](crate::App::state),
+//! captures state"): put shared values in `App::state`,
 //! or write the closure with [`handler_fn`], returning a boxed future.
 //!
 //! # Design
@@ -52,7 +52,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///
 /// Implemented for every `async fn(&mut Context) -> impl IntoResponse` and
 /// every async closure of that shape (see [`HandlerFn`]), for the
-/// [`Router`](crate::Router), [`ServeDir`](crate::fs::ServeDir) and
+/// `Router`, `ServeDir` and
 /// [`flushable`] handlers. Implement it by hand for a handler type of your
 /// own:
 ///

@@ -13,7 +13,7 @@
 //! A middleware may return a response too, applied like a handler's:
 //! `Result<(), HttpError>` lets it refuse with `?` before calling `next`.
 //!
-//! Late handlers ([`App::late`](crate::App::late)) run after the handler
+//! Late handlers (`App::late`) run after the handler
 //! and every middleware, in registration order, with the request and the
 //! final response (vapr's `req => res => …`).
 //!

@@ -3,18 +3,18 @@
 //! They run for every response — a handler's, an exit, an error, a panic's
 //! 500 — after the middleware and late handlers:
 //!
-//! - **header filters** ([`App::header_filter`](crate::App::header_filter))
+//! - **header filters** (`App::header_filter`)
 //!   run once before the headers are sent and may change the status and the
 //!   headers. A filter that returns an error (for example from an invalid
 //!   header value) is logged; what it refused never reaches the wire.
-//! - **body filters** ([`App::body_filter`](crate::App::body_filter)) see
+//! - **body filters** (`App::body_filter`) see
 //!   each chunk and the end through a [`BodyChunk`], which has no status or
 //!   header setters: the headers are gone by then, so the type does not
 //!   offer them. [`BodyChunk::raw_body`] buffers and returns the whole body
 //!   at the end; [`BodyChunk::set_raw_body`] replaces it. A body held whole
 //!   is filtered before it is framed, so its Content-Length is the filtered
 //!   length; a streamed body is sent chunked.
-//! - **log** callbacks ([`App::log`](crate::App::log)) run once the response
+//! - **log** callbacks (`App::log`) run once the response
 //!   is done — sent completely, or cut off — with a [`LogEntry`].
 //!
 //! # Examples

@@ -65,7 +65,7 @@ use http::{Method, StatusCode};
 use crate::context::Context;
 use crate::handler::{done, BoxFuture, Handler};
 use crate::middleware::{layered, Middleware, Next};
-use crate::routes::RouteNames;
+use crate::routes::{join_paths, RouteNames};
 
 struct Endpoint {
     pattern: String,
@@ -119,15 +119,6 @@ macro_rules! method_routes {
             }
         )*
     };
-}
-
-/// `prefix` followed by `path`, with `/` standing for the prefix itself.
-pub(crate) fn join_paths(prefix: &str, path: &str) -> String {
-    match (prefix, path) {
-        ("", p) => p.to_owned(),
-        (pre, "/" | "") => pre.to_owned(),
-        (pre, p) => format!("{pre}{p}"),
-    }
 }
 
 /// Refuses Koa's `:name` and `*name` segments, which matchit would take

@@ -1,4 +1,4 @@
-//! Named routes: what [`Context::url_for`](crate::Context::url_for) and
+//! Named routes: what `Context::url_for` and
 //! redirects to routes build URLs from.
 
 use std::collections::HashMap;
@@ -10,7 +10,7 @@ pub(crate) struct RouteNames {
     pub(crate) names: HashMap<String, String>,
 }
 
-/// Why [`Context::url_for`](crate::Context::url_for) could not build a URL.
+/// Why `Context::url_for` could not build a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UrlError {
@@ -73,7 +73,7 @@ impl RouteNames {
     /// When a name is taken.
     pub(crate) fn absorb(&mut self, other: RouteNames, prefix: &str) {
         for (name, pattern) in other.names {
-            let full = crate::router::join_paths(prefix, &pattern);
+            let full = join_paths(prefix, &pattern);
             self.insert(&name, full);
         }
     }
@@ -118,5 +118,14 @@ impl RouteNames {
         }
         out.push_str(rest);
         Ok(out)
+    }
+}
+
+/// `prefix` followed by `path`, with `/` standing for the prefix itself.
+pub(crate) fn join_paths(prefix: &str, path: &str) -> String {
+    match (prefix, path) {
+        ("", p) => p.to_owned(),
+        (pre, "/" | "") => pre.to_owned(),
+        (pre, p) => format!("{pre}{p}"),
     }
 }

@@ -61,7 +61,7 @@ impl Kong<'_> {
     /// A code outside 100–599.
     pub fn set_status(&mut self, code: u16) -> Result<(), Error> {
         if !(100..=599).contains(&code) {
-            return Err(crate::status::StatusError::Invalid(code.into()).into());
+            return Err(crate::status::Range::Kong.refusal(code.into()).into());
         }
         self.res.set_status(code).map(|_| ())
     }

@@ -35,7 +35,7 @@ impl<T: crate::outcome::Integer> IntoStatus for T {
         let n = self.to_i128();
         match u16::try_from(n) {
             Ok(code) => Ok(status::validate(code)?),
-            Err(_) => Err(status::StatusError::Invalid(
+            Err(_) => Err(status::StatusError::invalid(
                 n.clamp(i64::MIN.into(), i64::MAX.into()) as i64
             )
             .into()),

@@ -1,9 +1,9 @@
 //! The request side: the head, the body with its limit, the query string and
 //! content negotiation.
 //!
-//! A [`Request`] is what [`Context::req`](crate::Context::req) holds. Its
+//! A [`Request`] is what `Context::req` holds. Its
 //! body is read through helpers that each apply the request's body limit
-//! ([`App::body_limit`](crate::App::body_limit), 2 MiB by default,
+//! (`App::body_limit`, 2 MiB by default,
 //! overridable per route) and answer bad input with an [`HttpError`]
 //! (rejoinder_core::HttpError) a handler can return with `?`:
 //!
