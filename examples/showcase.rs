@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use rejoinder::content_disposition::Disposition;
 use rejoinder::fs::ServeDir;
 use rejoinder::prelude::*;
-use rejoinder::{App, Body, Context, HttpError, Json, Next, Router, Vapr, NO_HEADERS};
+use rejoinder::{Abort, App, Body, Context, HttpError, Json, Next, Router, Vapr, NO_HEADERS};
 
 const ROUTES: &[(&str, &str)] = &[
     (
@@ -101,7 +101,7 @@ fn index() -> String {
     html
 }
 
-async fn handle(ctx: &mut Context) -> Result<(), HttpError> {
+async fn handle(ctx: &mut Context) -> Result<(), Abort> {
     let path = ctx.req.path().to_owned();
     let res = &mut ctx.res;
     match path.as_str() {
@@ -207,14 +207,18 @@ async fn handle(ctx: &mut Context) -> Result<(), HttpError> {
         "/boom/unauthorized" => {
             return Err(HttpError::unauthorized("token expired")
                 .scheme("Bearer")
-                .attribute("realm", "showcase"));
+                .attribute("realm", "showcase")
+                .into());
         }
         "/boom/method" => {
-            return Err(HttpError::method_not_allowed("").allow(["GET", "HEAD"]));
+            return Err(HttpError::method_not_allowed("")
+                .allow(["GET", "HEAD"])
+                .into());
         }
         "/boom/internal" => {
             return Err(HttpError::internal("database password rejected")
-                .data(serde_json::json!({"host": "db.internal"})));
+                .data(serde_json::json!({"host": "db.internal"}))
+                .into());
         }
         "/boom/io" => {
             std::fs::read("/definitely/not/here")?;
@@ -254,39 +258,36 @@ async fn handle(ctx: &mut Context) -> Result<(), HttpError> {
     Ok(())
 }
 
-async fn user(ctx: &mut Context) -> Result<(), HttpError> {
+async fn user(ctx: &mut Context) -> Result<(), Abort> {
     let id = ctx.param("id").unwrap_or_default().to_owned();
-    let link = ctx
-        .url_for("users.show", &[("id", &id)])
-        .map_err(HttpError::wrap)?;
+    let link = ctx.url_for("users.show", &[("id", &id)])?;
     ctx.res.set_body(format!(
         "<p>user {id}: this page is <a href=\"{link}\">{link}</a></p>"
     ));
     Ok(())
 }
 
-async fn go_user(ctx: &mut Context) -> Result<(), HttpError> {
+async fn go_user(ctx: &mut Context) -> Result<(), Abort> {
     let id = ctx.param("id").unwrap_or_default().to_owned();
     ctx.redirect_to()
         .with_qs()
         .with_qs_from(serde_json::json!({"from": "showcase"}))
-        .to_route("users.show", &[("id", &id)])
-        .map_err(HttpError::wrap)?;
+        .to_route("users.show", &[("id", &id)])?;
     Ok(())
 }
 
-async fn koa_redirect(ctx: &mut Context) -> Result<(), HttpError> {
+async fn koa_redirect(ctx: &mut Context) -> Result<(), Abort> {
     let to = param_or(ctx, "to", "/");
-    ctx.redirect(&to).map_err(HttpError::wrap)?;
+    ctx.redirect(&to)?;
     Ok(())
 }
 
-async fn back(ctx: &mut Context) -> Result<(), HttpError> {
-    ctx.back(Some("/")).map_err(HttpError::wrap)?;
+async fn back(ctx: &mut Context) -> Result<(), Abort> {
+    ctx.back(Some("/"))?;
     Ok(())
 }
 
-async fn download(ctx: &mut Context) -> Result<(), HttpError> {
+async fn download(ctx: &mut Context) -> Result<(), Abort> {
     let readme = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
     ctx.res
         .attachment_file(
@@ -301,7 +302,7 @@ async fn download(ctx: &mut Context) -> Result<(), HttpError> {
 /// Reads a JSON body and answers it back: 415 for another Content-Type,
 /// 400 with serde's line and column for broken JSON, 413 over the body
 /// limit (2 MiB by default).
-async fn echo(ctx: &mut Context) -> Result<Json<serde_json::Value>, HttpError> {
+async fn echo(ctx: &mut Context) -> Result<Json<serde_json::Value>, Abort> {
     Ok(Json(ctx.req.json().await?))
 }
 
@@ -309,7 +310,7 @@ async fn jsonp(ctx: &mut Context) {
     ctx.jsonp(&serde_json::json!({"message": "Hello, World!"}));
 }
 
-async fn events(ctx: &mut Context) -> Result<(), HttpError> {
+async fn events(ctx: &mut Context) -> Result<(), Abort> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     ctx.res.set_type("text/event-stream")?;
     ctx.res.set("Cache-Control", "no-cache")?;
@@ -331,7 +332,7 @@ async fn events(ctx: &mut Context) -> Result<(), HttpError> {
     Ok(())
 }
 
-async fn trailers(ctx: &mut Context) -> Result<(), HttpError> {
+async fn trailers(ctx: &mut Context) -> Result<(), Abort> {
     let started = std::time::Instant::now();
     ctx.res.set_body("a body with trailers after it\n");
     ctx.res.trailers_mut().insert("x-checksum", "not-really")?;

@@ -162,7 +162,7 @@ pub(crate) fn replay(case: &Value) -> Outcome {
                     expect_eq(
                         "statusCode",
                         &expected["output"]["statusCode"],
-                        &json!(err.status()),
+                        &json!(err.status().as_u16()),
                     )
                 })
                 .and_then(|()| expect_eq("payload", &expected["output"]["payload"], &err.payload()))

@@ -10,7 +10,9 @@ use rejoinder::content_disposition::{Disposition, Fallback, Options};
 use rejoinder::prelude::*;
 use rejoinder::testing::raw;
 use rejoinder::testing::TestServer;
-use rejoinder::{handler_fn, App, Body, Context, Error, HttpError, IntoResponse, RedirectError};
+use rejoinder::{
+    handler_fn, Abort, App, Body, Context, Error, HttpError, IntoResponse, RedirectError,
+};
 use serde_json::{json, Value};
 
 use crate::values::{base64, strings};
@@ -130,14 +132,14 @@ enum Stop {
     /// handler answers a bare 500).
     Refused(Error),
     /// The request was ended on purpose (abort): this is the response.
-    Ended(HttpError),
+    Ended(Abort),
 }
 
 impl From<RedirectError> for Stop {
     fn from(e: RedirectError) -> Self {
         match e {
             RedirectError::Response(e) => Stop::Refused(e),
-            other => Stop::Ended(HttpError::wrap(other)),
+            other => Stop::Ended(HttpError::wrap(other).into()),
         }
     }
 }

@@ -101,10 +101,10 @@ pub(crate) async fn replay(cases: &[&Value]) -> Vec<Outcome> {
             let err = ctx
                 .exit(plan.status, plan.body.clone(), plan.headers.clone())
                 .unwrap_err();
-            if err.response().is_none() {
+            if let Some(why) = crate::kong::refusal(&err) {
                 seen.lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .insert(path, err.to_string());
+                    .insert(path, why);
             }
             err.into_response()
         })

@@ -46,12 +46,18 @@ pub(crate) enum Kind {
     Limit(usize),
     Message(String),
     Forbidden(&'static str),
+    HeadersSent,
     Invalid(String),
 }
 
 impl Error {
     pub(crate) fn new(kind: Kind) -> Self {
         Error { kind }
+    }
+
+    /// The refusal of a change after the headers were sent.
+    pub fn headers_sent() -> Self {
+        Error::new(Kind::HeadersSent)
     }
 
     /// An error with the given message, for code that builds on the
@@ -104,7 +110,17 @@ impl Error {
     /// An argument outside what the operation accepts (the message says
     /// what is accepted).
     pub fn is_invalid_argument(&self) -> bool {
-        matches!(self.kind, Kind::Invalid(_))
+        match &self.kind {
+            Kind::Invalid(_) => true,
+            Kind::Status(e) => e.is_out_of_range(),
+            _ => false,
+        }
+    }
+
+    /// A change refused because the status and headers were already sent
+    /// (flushed, or finalized).
+    pub fn is_headers_sent(&self) -> bool {
+        matches!(self.kind, Kind::HeadersSent)
     }
 
     /// A header the server manages itself (for example Transfer-Encoding).
@@ -153,6 +169,9 @@ impl fmt::Display for Error {
             Kind::Forbidden(name) => write!(
                 f,
                 "the {name} header is managed by the server and cannot be set by hand"
+            ),
+            Kind::HeadersSent => f.write_str(
+                "headers have already been sent; status and headers can no longer change",
             ),
         }
     }

@@ -31,11 +31,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use http::header::{HeaderMap, HeaderName, HeaderValue, ALLOW, WWW_AUTHENTICATE};
-use serde_json::{Map, Value};
+use http::StatusCode;
+use serde_json::Value;
 
-use crate::body::Body;
-use crate::error::{Error, Kind};
-use crate::{IntoResponse, Response};
+use crate::body::Json;
+use crate::error::Error;
+use crate::{status, IntoResponse, Response};
 
 /// The error names Boom puts in `payload.error` (its own table, which keeps
 /// some older phrases such as "Request Time-out").
@@ -135,14 +136,13 @@ pub struct HttpError {
 }
 
 struct Inner {
-    status: u16,
+    status: StatusCode,
     message: Option<String>,
     data: Option<Value>,
     scheme: Option<Scheme>,
     attributes: Option<Attributes>,
     allow: Option<Vec<String>>,
     cause: Option<Cause>,
-    prepared: Option<Box<Response>>,
 }
 
 macro_rules! constructors {
@@ -152,7 +152,7 @@ macro_rules! constructors {
                 #[doc = concat!("A ", stringify!($code), " error (Boom's `", $boom, "`). ")]
                 #[doc = "An empty message means the status's error name."]
                 pub fn $name(message: impl Into<String>) -> HttpError {
-                    HttpError::with_code($code, message.into())
+                    HttpError::with_code(StatusCode::from_u16($code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), message.into())
                 }
             )*
         }
@@ -194,14 +194,8 @@ constructors! {
     (gateway_timeout, 504, "gatewayTimeout"),
 }
 
-fn check_status(status: u16) -> Result<(), Error> {
-    if (400..=999).contains(&status) {
-        Ok(())
-    } else {
-        Err(Error::new(Kind::Invalid(format!(
-            "an HTTP error status is a number from 400 to 999, got {status}"
-        ))))
-    }
+fn check_status(status: u16) -> Result<StatusCode, Error> {
+    Ok(status::Range::Boom.check(status)?)
 }
 
 fn non_empty(message: String) -> Option<String> {
@@ -226,7 +220,7 @@ fn escape_attribute(value: &str) -> String {
 }
 
 impl HttpError {
-    fn with_code(status: u16, message: String) -> HttpError {
+    fn with_code(status: StatusCode, message: String) -> HttpError {
         HttpError {
             inner: Box::new(Inner {
                 status,
@@ -236,7 +230,6 @@ impl HttpError {
                 attributes: None,
                 allow: None,
                 cause: None,
-                prepared: None,
             }),
         }
     }
@@ -248,7 +241,7 @@ impl HttpError {
     ///
     /// A status below 400 or above 999.
     pub fn new(status: u16, message: impl Into<String>) -> Result<HttpError, Error> {
-        check_status(status)?;
+        let status = check_status(status)?;
         Ok(HttpError::with_code(status, message.into()))
     }
 
@@ -256,7 +249,7 @@ impl HttpError {
     /// `boomify`); the message is the error's text, shown only for non-500
     /// statuses (see [`with_status`](Self::with_status)).
     pub fn wrap<E: std::error::Error + Send + Sync + 'static>(error: E) -> HttpError {
-        let mut e = HttpError::with_code(500, error.to_string());
+        let mut e = HttpError::with_code(StatusCode::INTERNAL_SERVER_ERROR, error.to_string());
         e.inner.cause = Some(Arc::new(error));
         e
     }
@@ -268,8 +261,7 @@ impl HttpError {
     ///
     /// A status below 400 or above 999.
     pub fn with_status(mut self, status: u16) -> Result<HttpError, Error> {
-        check_status(status)?;
-        self.inner.status = status;
+        self.inner.status = check_status(status)?;
         Ok(self)
     }
 
@@ -328,23 +320,14 @@ impl HttpError {
         self
     }
 
-    /// An error that answers with a response prepared in full (used by
-    /// `abort` and `exit`).
-    pub fn from_response(response: Response) -> HttpError {
-        let mut e = HttpError::with_code(response.status().as_u16().max(400), String::new());
-        e.inner.status = response.status().as_u16();
-        e.inner.prepared = Some(Box::new(response));
-        e
-    }
-
     /// The status.
-    pub fn status(&self) -> u16 {
+    pub fn status(&self) -> StatusCode {
         self.inner.status
     }
 
     /// Whether this is a server error (5xx and above).
     pub fn is_server(&self) -> bool {
-        self.inner.status >= 500
+        self.inner.status.as_u16() >= 500
     }
 
     /// The real message: the one given, else the status's error name.
@@ -352,7 +335,7 @@ impl HttpError {
         self.inner
             .message
             .as_deref()
-            .unwrap_or_else(|| error_name(self.inner.status))
+            .unwrap_or_else(|| error_name(self.inner.status.as_u16()))
     }
 
     /// The data attached with [`data`](Self::data).
@@ -365,48 +348,42 @@ impl HttpError {
         self.inner.cause.as_deref()
     }
 
-    /// The prepared response of an `abort` or `exit`, if this is one.
-    pub fn response(&self) -> Option<&Response> {
-        self.inner.prepared.as_deref()
+    /// The JSON payload sent to the client, as a value to inspect.
+    pub fn payload(&self) -> Value {
+        serde_json::to_value(self.wire_payload()).unwrap_or(Value::Null)
     }
 
-    /// The JSON payload sent to the client.
-    pub fn payload(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("statusCode".into(), self.inner.status.into());
-        map.insert("error".into(), error_name(self.inner.status).into());
-        let shown = if self.inner.status == 500 {
+    /// The payload in Boom's order (`statusCode`, `error`, `message`,
+    /// `attributes`), whatever serde_json's map order is.
+    fn wire_payload(&self) -> Payload<'_> {
+        let code = self.inner.status.as_u16();
+        let message = if code == 500 {
             HIDDEN_MESSAGE
         } else {
             self.message()
         };
-        map.insert("message".into(), shown.into());
-        if let Some(Scheme::One(_)) = &self.inner.scheme {
-            let mut attributes = match &self.inner.attributes {
-                Some(Attributes::Token68(t)) => Some(Value::String(t.clone())),
-                Some(Attributes::Map(list)) => Some(Value::Object(
-                    list.iter()
-                        .map(|(k, v)| {
-                            let v = if v.is_null() {
-                                Value::from("")
-                            } else {
-                                v.clone()
-                            };
-                            (k.clone(), v)
-                        })
-                        .collect(),
-                )),
-                None if self.inner.message.is_some() => Some(Value::Object(Map::new())),
-                None => None,
-            };
-            if let (Some(Value::Object(o)), Some(m)) = (&mut attributes, &self.inner.message) {
-                o.insert("error".into(), m.clone().into());
+        let attributes = match (&self.inner.scheme, &self.inner.attributes) {
+            (Some(Scheme::One(_)), Some(Attributes::Token68(t))) => {
+                Some(PayloadAttributes::Token(t))
             }
-            if let Some(a) = attributes {
-                map.insert("attributes".into(), a);
+            (Some(Scheme::One(_)), Some(Attributes::Map(list))) => Some(PayloadAttributes::Map {
+                list,
+                error: self.inner.message.as_deref(),
+            }),
+            (Some(Scheme::One(_)), None) if self.inner.message.is_some() => {
+                Some(PayloadAttributes::Map {
+                    list: &[],
+                    error: self.inner.message.as_deref(),
+                })
             }
+            _ => None,
+        };
+        Payload {
+            status_code: code,
+            error: error_name(code),
+            message,
+            attributes,
         }
-        Value::Object(map)
     }
 
     fn www_authenticate(&self) -> Option<String> {
@@ -464,7 +441,7 @@ impl HttpError {
 
     fn cause_record(&self) -> Cause {
         Arc::new(CauseRecord {
-            status: self.inner.status,
+            status: self.inner.status.as_u16(),
             message: self.message().to_owned(),
             source: self.inner.cause.clone(),
         })
@@ -501,14 +478,11 @@ impl std::error::Error for CauseRecord {
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.inner.prepared.is_some() {
-            return write!(f, "the request was ended with status {}", self.inner.status);
-        }
         write!(
             f,
             "{} {}: {}",
-            self.inner.status,
-            error_name(self.inner.status),
+            self.inner.status.as_u16(),
+            error_name(self.inner.status.as_u16()),
             self.message()
         )?;
         if let Some(cause) = &self.inner.cause {
@@ -525,7 +499,6 @@ impl fmt::Debug for HttpError {
             .field("message", &self.message())
             .field("data", &self.inner.data)
             .field("cause", &self.inner.cause)
-            .field("prepared", &self.inner.prepared.is_some())
             .finish()
     }
 }
@@ -537,28 +510,73 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for HttpError {
 }
 
 impl IntoResponse for HttpError {
-    fn into_response(mut self) -> Response {
-        if let Some(res) = self.inner.prepared.take() {
-            return *res;
-        }
+    fn into_response(self) -> Response {
         if self.is_server() {
             tracing::error!(
-                status = self.inner.status,
+                status = self.inner.status.as_u16(),
                 error_message = %self.message(),
                 data = ?self.inner.data,
                 cause = ?self.inner.cause.as_ref().map(|c| c.to_string()),
                 "server error"
             );
         } else {
-            tracing::debug!(status = self.inner.status, error_message = %self.message(), "client error");
+            tracing::debug!(status = self.inner.status.as_u16(), error_message = %self.message(), "client error");
         }
-        let mut res = Response::new();
-        if res.set_status(self.inner.status).is_err() {
-            let _ = res.set_status(500);
-        }
+        let mut res = Response::from_cause(self.inner.status, self.cause_record());
         *res.headers_mut() = self.headers();
-        res.set_body(Body::json(self.payload()));
-        res.set_error_cause(self.cause_record());
+        res.set_body(Json(self.wire_payload()));
         res
+    }
+}
+
+/// Boom's payload, serialized in Boom's key order.
+#[derive(serde::Serialize)]
+struct Payload<'a> {
+    #[serde(rename = "statusCode")]
+    status_code: u16,
+    error: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attributes: Option<PayloadAttributes<'a>>,
+}
+
+/// `attributes`: the token68 string, or the auth-params (nulls as `""`)
+/// followed by the message as `error`.
+enum PayloadAttributes<'a> {
+    Token(&'a str),
+    Map {
+        list: &'a [(String, Value)],
+        error: Option<&'a str>,
+    },
+}
+
+impl serde::Serialize for PayloadAttributes<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            PayloadAttributes::Token(t) => serializer.serialize_str(t),
+            PayloadAttributes::Map { list, error } => {
+                // The message replaces an `error` auth-param where it stands
+                // (as Boom's object assignment does), else comes last.
+                let mut map = serializer.serialize_map(None)?;
+                let mut wrote_error = false;
+                for (k, v) in list.iter() {
+                    match (k.as_str(), error, v) {
+                        ("error", Some(e), _) => {
+                            if !wrote_error {
+                                map.serialize_entry(k, e)?;
+                                wrote_error = true;
+                            }
+                        }
+                        (_, _, Value::Null) => map.serialize_entry(k, "")?,
+                        (_, _, v) => map.serialize_entry(k, v)?,
+                    }
+                }
+                if let (Some(e), false) = (error, wrote_error) {
+                    map.serialize_entry("error", e)?;
+                }
+                map.end()
+            }
+        }
     }
 }

@@ -45,7 +45,7 @@ use crate::{Error, Response};
     message = "`{Self}` cannot be turned into a response",
     label = "not a response",
     note = "a handler may return: (), Response, &'static str, String, Bytes, Vec<u8>, Json<T>, \
-            serde_json::Value, Body, StatusCode, u16, HttpError, Result<T, E> where T and E are \
+            serde_json::Value, Body, StatusCode, u16, HttpError, Abort, Result<T, E> where T and E are \
             responses, (StatusCode, body), (StatusCode, headers, body) or (headers, body), \
             where headers are [(name, value); N], Vec<(name, value)> or HeaderMap",
     note = "a status in a tuple is a StatusCode (`(StatusCode::CREATED, \"made\")`); vapr's \
@@ -227,9 +227,7 @@ impl sealed::Sealed for HeaderMap {}
 impl IntoResponseHeaders for HeaderMap {
     fn apply_headers(self, res: &mut Response) -> Result<(), Error> {
         if res.headers_sent() {
-            return Err(Error::other(
-                "headers have already been sent; status and headers can no longer change",
-            ));
+            return Err(Error::headers_sent());
         }
         if self.contains_key(http::header::TRANSFER_ENCODING) {
             return Err(Error::other(

@@ -32,6 +32,7 @@
 //! assert_eq!(out.headers()["content-type"], "application/json; charset=utf-8");
 //! ```
 
+mod abort;
 #[cfg(feature = "adonis")]
 pub mod adonis;
 pub mod body;
@@ -58,6 +59,7 @@ pub mod uri;
 pub mod vapr;
 pub mod vary;
 
+pub use abort::Abort;
 pub use body::wire::ResBody;
 pub use body::{Body, BoxError, Json};
 pub use error::{Cause, Error};

@@ -8,7 +8,7 @@
 //! `res.attachment(..)` (Koa) work as methods.
 
 pub use crate::outcome::{Checked, Typed};
-pub use crate::{Body, HttpError, IntoResponse, Json, Response, Source};
+pub use crate::{Abort, Body, HttpError, IntoResponse, Json, Response, Source};
 
 #[cfg(feature = "adonis")]
 pub use crate::adonis::{AdonisResponse as _, Descriptive as _};

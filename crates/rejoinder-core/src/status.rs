@@ -334,6 +334,12 @@ impl StatusError {
         )
     }
 
+    /// A status outside the range its use allows (a Kong exit past 599, a
+    /// Boom error below 400, …).
+    pub fn is_out_of_range(&self) -> bool {
+        matches!(self.kind, StatusErrorKind::OutOfRange { .. })
+    }
+
     /// A valid code without a registered reason phrase.
     pub fn is_unknown_code(&self) -> bool {
         matches!(self.kind, StatusErrorKind::UnknownCode(_))

@@ -109,9 +109,7 @@ impl Context {
     /// The headers were already sent, or the handler is not flushable.
     pub async fn flush_headers(&mut self) -> Result<(), rejoinder_core::Error> {
         if self.res.headers_sent() {
-            return Err(rejoinder_core::Error::other(
-                "headers have already been sent; flush_headers runs once",
-            ));
+            return Err(rejoinder_core::Error::headers_sent());
         }
         let Some(tx) = self.flusher.take() else {
             return Err(rejoinder_core::Error::other(

@@ -20,6 +20,12 @@
 //! }
 //! ```
 //!
+//! For early returns, [`Abort`](rejoinder_core::Abort) is the one error
+//! type every failure converts into with `?`: an `HttpError` (Boom), any
+//! `std::error::Error` (a 500 that hides its text), and the early endings
+//! that carry a finished response (`abort`, `exit`, `error`, downloads). A
+//! handler returning `Result<T, Abort>` can use `?` on all of them.
+//!
 //! Async closures work the same way (`async |ctx: &mut Context| "hi"`). A
 //! closure that captures variables cannot lend its captures to the future it
 //! returns on stable Rust ("async closure does not implement `Fn` because it

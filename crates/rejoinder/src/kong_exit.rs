@@ -4,7 +4,7 @@
 use http::header;
 use rejoinder_core::header::{HeaderValues, IntoHeaderValues};
 use rejoinder_core::kong::{self as error_page, ErrorFormat, ErrorMessage, ExitBody, KongResponse};
-use rejoinder_core::{HttpError, IntoResponse, Source};
+use rejoinder_core::{Abort, Source};
 
 use crate::context::Context;
 
@@ -21,7 +21,7 @@ impl Context {
         status: u16,
         body: impl Into<ExitBody>,
         headers: I,
-    ) -> Result<std::convert::Infallible, HttpError>
+    ) -> Result<std::convert::Infallible, Abort>
     where
         I: IntoIterator<Item = (N, V)>,
         N: AsRef<str>,
@@ -41,13 +41,13 @@ impl Context {
     ///
     /// # Errors
     ///
-    /// Always: the `HttpError` carries the finished response. A status
+    /// Always: the `Abort` carries the finished response. A status
     /// outside 400–599 or an invalid header gives a 500 whose cause says
     /// why.
     ///
     /// ```
-    /// # use rejoinder::{Context, HttpError, NO_HEADERS};
-    /// async fn handler(ctx: &mut Context) -> Result<(), HttpError> {
+    /// # use rejoinder::{Context, Abort, NO_HEADERS};
+    /// async fn handler(ctx: &mut Context) -> Result<(), Abort> {
     ///     if ctx.req.header("authorization").is_none() {
     ///         ctx.error(401, "Invalid credentials", NO_HEADERS)?;
     ///     }
@@ -59,27 +59,23 @@ impl Context {
         status: u16,
         message: impl Into<ErrorMessage>,
         headers: I,
-    ) -> Result<std::convert::Infallible, HttpError>
+    ) -> Result<std::convert::Infallible, Abort>
     where
         I: IntoIterator<Item = (N, V)>,
         N: AsRef<str>,
         V: IntoHeaderValues,
     {
-        if !(400..=599).contains(&status) {
-            return Err(HttpError::wrap(rejoinder_core::Error::other(format!(
-                "code must be a number between 400 and 599, got {status}"
-            ))));
-        }
+        rejoinder_core::status::Range::KongError.check(status)?;
         let mut fields: Vec<(String, HeaderValues)> = Vec::new();
         for (n, v) in headers {
-            let name = n.as_ref().replace('_', "-");
+            let name = rejoinder_core::header::dashed(n.as_ref()).into_owned();
             let header =
                 rejoinder_core::http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                    HttpError::wrap(rejoinder_core::Error::other(format!(
+                    rejoinder_core::Error::other(format!(
                         "invalid header name {name:?} in error headers"
-                    )))
+                    ))
                 })?;
-            let values = v.into_header_values(&header).map_err(HttpError::wrap)?;
+            let values = v.into_header_values(&header)?;
             fields.push((name, values));
         }
         let explicit = fields
@@ -118,17 +114,8 @@ impl Context {
             ));
         }
         let grpc = self.req.is_grpc();
-        let err = self
-            .res
-            .exit_for_request(grpc, status, body, fields)
-            .unwrap_err();
-        Err(match err.response() {
-            Some(_) => {
-                let mut res = err.into_response();
-                res.set_source(Source::Error);
-                HttpError::from_response(res)
-            }
-            None => err,
-        })
+        let Err(mut abort) = self.res.exit_for_request(grpc, status, body, fields);
+        abort.response_mut().set_source(Source::Error);
+        Err(abort)
     }
 }

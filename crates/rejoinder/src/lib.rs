@@ -80,7 +80,7 @@ pub use server::{shutdown_signal, Serve};
 
 pub use rejoinder_core::{
     body, content_disposition, etag, fresh, header, http, http_error, mime, outcome, response,
-    status, trailers, Body, BoxError, Bytes, Error, HttpError, IntoResponse, Json, ResBody,
+    status, trailers, Abort, Body, BoxError, Bytes, Error, HttpError, IntoResponse, Json, ResBody,
     Response, Source,
 };
 

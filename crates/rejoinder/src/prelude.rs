@@ -19,6 +19,6 @@ pub use rejoinder_core::prelude::*;
 
 pub use crate::http::{header, HeaderName, HeaderValue, Method, StatusCode};
 pub use crate::{
-    handler_fn, middleware_fn, App, Body, Context, Handler, HttpError, IntoResponse, Json,
+    handler_fn, middleware_fn, Abort, App, Body, Context, Handler, HttpError, IntoResponse, Json,
     Middleware, Next, Request, Response, Router,
 };

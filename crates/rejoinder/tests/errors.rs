@@ -96,6 +96,16 @@ where
     (TestClient::new(app), probe)
 }
 
+/// [`probed`] for closures that end early with an [`Abort`] (abort, exit,
+/// error, files).
+fn ends<F>(f: F) -> (TestClient, Probe)
+where
+    F: Fn(&mut Context) -> Result<(), Abort> + Send + Sync + 'static,
+{
+    let (app, probe) = probed(f);
+    (TestClient::new(app), probe)
+}
+
 /// [`probed`] for closures that fail with a refused response operation.
 fn core<F>(f: F) -> (TestClient, Probe)
 where
@@ -105,10 +115,10 @@ where
     (TestClient::new(app), probe)
 }
 
-/// A loopback server for an [`HttpError`] closure.
+/// A loopback server for an [`Abort`] closure.
 async fn http_server<F>(f: F) -> (TestServer, Probe)
 where
-    F: Fn(&mut Context) -> Result<(), HttpError> + Send + Sync + 'static,
+    F: Fn(&mut Context) -> Result<(), Abort> + Send + Sync + 'static,
 {
     let (app, probe) = probed(f);
     (TestServer::start(app).await, probe)
@@ -713,7 +723,7 @@ fn a_converted_std_error_keeps_its_cause() {
 
 #[tokio::test]
 async fn the_cause_is_visible_on_the_response_the_app_sends() {
-    let (client, probe) = http(|_| {
+    let (client, probe) = ends(|_| {
         read_config()?;
         Ok(())
     });
@@ -750,7 +760,7 @@ fn every_http_error_response_has_source_error() {
 
 #[tokio::test]
 async fn abort_sends_the_body_with_the_status() {
-    let (client, probe) = http(|ctx| {
+    let (client, probe) = ends(|ctx| {
         ctx.res.abort("msg", 401)?;
         Ok(())
     });
@@ -764,7 +774,7 @@ async fn abort_sends_the_body_with_the_status() {
 
 #[tokio::test]
 async fn abort_without_a_status_is_400() {
-    let (client, _) = http(|ctx| {
+    let (client, _) = ends(|ctx| {
         ctx.res.abort("bad", None)?;
         Ok(())
     });
@@ -775,7 +785,7 @@ async fn abort_without_a_status_is_400() {
 
 #[tokio::test]
 async fn abort_if_and_abort_unless() {
-    let (client, _) = http(|ctx| {
+    let (client, _) = ends(|ctx| {
         let flag = ctx.req.header("x-flag") == Some("1");
         match ctx.req.path() {
             "/if" => ctx.res.abort_if(flag, "aborted by if", 403)?,
@@ -810,7 +820,7 @@ async fn abort_if_and_abort_unless() {
 
 #[tokio::test]
 async fn abort_keeps_headers_set_before_it() {
-    let (client, _) = http(|ctx| {
+    let (client, _) = ends(|ctx| {
         ctx.res.set("X-Trace", "abc-123")?;
         ctx.res.set("Cache-Control", "no-store")?;
         ctx.res.abort("gone", 410)?;
@@ -825,7 +835,7 @@ async fn abort_keeps_headers_set_before_it() {
 
 #[tokio::test]
 async fn abort_with_a_json_body() {
-    let (client, _) = http(|ctx| {
+    let (client, _) = ends(|ctx| {
         ctx.res
             .abort(json!({"errors": [{"field": "email"}]}), 422)?;
         Ok(())
@@ -838,7 +848,7 @@ async fn abort_with_a_json_body() {
 
 #[tokio::test]
 async fn abort_with_an_invalid_status_is_a_500_with_a_clear_cause() {
-    let (client, probe) = http(|ctx| {
+    let (client, probe) = ends(|ctx| {
         ctx.res.abort("never sent", 1000)?;
         Ok(())
     });
@@ -890,7 +900,7 @@ async fn exit_sends_json_with_a_json_type() {
 
 #[tokio::test]
 async fn exit_keeps_an_explicit_type_for_json() {
-    let (client, _) = http(|ctx| {
+    let (client, _) = ends(|ctx| {
         ctx.res.exit(
             400,
             json!({"title": "bad"}),
@@ -972,7 +982,7 @@ async fn exit_without_a_body_sends_content_length_zero() {
 
 #[tokio::test]
 async fn exit_with_a_non_numeric_content_length_is_a_500() {
-    let (client, probe) = http(|ctx| {
+    let (client, probe) = ends(|ctx| {
         ctx.res.exit(200, "abc", [("Content-Length", "lots")])?;
         Ok(())
     });
@@ -987,7 +997,7 @@ async fn exit_with_a_non_numeric_content_length_is_a_500() {
 
 #[tokio::test]
 async fn exit_with_a_status_outside_100_to_599_is_a_500() {
-    let (client, probe) = http(|ctx| {
+    let (client, probe) = ends(|ctx| {
         let code: u16 = ctx.req.path()[1..].parse().unwrap();
         ctx.res.exit(code, "never sent", NO_HEADERS)?;
         Ok(())
@@ -1005,7 +1015,7 @@ async fn exit_with_a_status_outside_100_to_599_is_a_500() {
 fn an_exit_response_has_source_exit() {
     let mut res = Response::new();
     let err = res.exit(202, "accepted", [("X-Job", "7")]).unwrap_err();
-    let prepared = err.response().expect("exit carries its response");
+    let prepared = err.response();
     assert_eq!(prepared.source(), Source::Exit);
     assert_eq!(prepared.status().as_u16(), 202);
     assert_eq!(prepared.get("x-job"), Some("7"));
@@ -1013,7 +1023,7 @@ fn an_exit_response_has_source_exit() {
     assert_eq!(res.source(), Source::Exit);
     // A refused exit carries no prepared response: it is an error.
     let err = Response::new().exit(600, "x", NO_HEADERS).unwrap_err();
-    assert!(err.response().is_none());
+    assert_eq!(err.response().status(), 500);
     assert_eq!(err.into_response().source(), Source::Error);
 }
 
@@ -1025,7 +1035,7 @@ fn an_exit_response_has_source_exit() {
 fn access_denied() -> (TestClient, Probe) {
     let (app, probe) = probed(|ctx: &mut Context| {
         ctx.error(403, "Access denied", NO_HEADERS)?;
-        Ok::<(), HttpError>(())
+        Ok::<(), Abort>(())
     });
     (TestClient::new(app), probe)
 }
@@ -1147,7 +1157,7 @@ async fn an_explicit_content_type_wins_over_accept() {
             "Taken",
             [("content_type", ct.as_str()), ("X-Extra", "1")],
         )?;
-        Ok::<(), HttpError>(())
+        Ok::<(), Abort>(())
     });
     let client = TestClient::new(app);
     let id = ("x-request-id", "r9");
@@ -1203,7 +1213,7 @@ async fn error_default_messages_per_status() {
     let (app, _) = probed(|ctx: &mut Context| {
         let code: u16 = ctx.req.path()[1..].parse().unwrap();
         ctx.error(code, (), NO_HEADERS)?;
-        Ok::<(), HttpError>(())
+        Ok::<(), Abort>(())
     });
     let client = TestClient::new(app);
     for (code, message) in [
@@ -1236,7 +1246,7 @@ async fn error_default_messages_per_status() {
 async fn a_json_message_is_embedded_as_json() {
     let (app, _) = probed(|ctx: &mut Context| {
         ctx.error(422, json!({"field": "email", "code": 7}), NO_HEADERS)?;
-        Ok::<(), HttpError>(())
+        Ok::<(), Abort>(())
     });
     let client = TestClient::new(app);
     let res = get(&client, &[("x-request-id", "j1")]).await;
@@ -1270,7 +1280,7 @@ async fn hostile_messages_and_ids_are_escaped_for_each_format() {
     let (app, _) = probed(|ctx: &mut Context| {
         let message = ctx.req.header("x-msg").unwrap_or_default().to_owned();
         ctx.error(400, message, NO_HEADERS)?;
-        Ok::<(), HttpError>(())
+        Ok::<(), Abort>(())
     });
     let client = TestClient::new(app);
 
@@ -1325,7 +1335,7 @@ async fn error_with_a_status_outside_400_to_599_is_a_500() {
     let (app, probe) = probed(|ctx: &mut Context| {
         let code: u16 = ctx.req.path()[1..].parse().unwrap();
         ctx.error(code, "never shown", NO_HEADERS)?;
-        Ok::<(), HttpError>(())
+        Ok::<(), Abort>(())
     });
     let client = TestClient::new(app);
     for code in [399, 600, 200] {
@@ -1348,7 +1358,7 @@ async fn error_with_an_invalid_header_is_a_500() {
             "/name" => ctx.error(401, "x", [("bad name", "v")])?,
             _ => ctx.error(401, "x", [("X-Evil", "a\r\nInjected: yes")])?,
         };
-        Ok::<(), HttpError>(())
+        Ok::<(), Abort>(())
     });
     let client = TestClient::new(app);
     let res = client.get("/name").send().await;

@@ -11,7 +11,7 @@ use rejoinder::fs::ServeDir;
 use rejoinder::prelude::*;
 use rejoinder::response::FileErrorHandler;
 use rejoinder::testing::{raw, TestClient, TestServer};
-use rejoinder::{handler_fn, App, Context, HttpError, Router};
+use rejoinder::{handler_fn, Abort, App, Context, Router};
 use serde_json::{json, Value};
 
 const TEXT_UTF8: &str = "text/plain; charset=utf-8";
@@ -79,7 +79,7 @@ macro_rules! file_route {
             Box::pin(async move {
                 let $path = dir.join($ctx.param("name").unwrap_or_default());
                 $body;
-                Ok::<_, HttpError>(())
+                Ok::<_, Abort>(())
             })
         })
     }};

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use rejoinder::phases::LogEntry;
 use rejoinder::testing::{raw, TestServer};
-use rejoinder::{App, Body, Context, HttpError, Source, NO_HEADERS};
+use rejoinder::{Abort, App, Body, Context, HttpError, Source, NO_HEADERS};
 
 fn app(log: Arc<Mutex<Vec<LogEntry>>>) -> App {
     App::new()
@@ -15,7 +15,7 @@ fn app(log: Arc<Mutex<Vec<LogEntry>>>) -> App {
                 "/exit" => {
                     ctx.exit(403, "blocked", [("X-From", "exit")])?;
                 }
-                "/error" => return Err(HttpError::not_found("no such thing")),
+                "/error" => return Err(HttpError::not_found("no such thing").into()),
                 "/stream" => {
                     let chunks = futures_util::stream::iter(
                         ["one,", "two,", "three"].map(Ok::<_, std::io::Error>),
@@ -26,7 +26,7 @@ fn app(log: Arc<Mutex<Vec<LogEntry>>>) -> App {
                     ctx.res.set_body("hello world");
                 }
             }
-            Ok::<_, HttpError>(())
+            Ok::<_, Abort>(())
         })
         .header_filter(|res| {
             res.set("X-Phase", "header_filter")?;
@@ -110,7 +110,7 @@ async fn error_pages_pass_through_the_phases() {
         App::new()
             .handler(async |ctx: &mut Context| {
                 ctx.error(503, (), NO_HEADERS)?;
-                Ok::<_, HttpError>(())
+                Ok::<_, Abort>(())
             })
             .log(move |e| l.lock().unwrap().push(e.clone())),
     )

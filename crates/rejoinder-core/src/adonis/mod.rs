@@ -11,9 +11,9 @@ use http::StatusCode;
 
 use crate::body::{Body, JsonBody};
 use crate::header::{HeaderOutput, IntoHeaderName, IntoHeaderValues};
-use crate::http_error::HttpError;
 use crate::outcome::{Join, Outcome};
 use crate::response::{IntoStatus, Source, StatusBy, StreamErrorHandler};
+use crate::Abort;
 use crate::Response;
 
 mod descriptive;
@@ -91,13 +91,13 @@ pub trait AdonisResponse: crate::sealed::Sealed {
     ///
     /// # Errors
     ///
-    /// Always: the `HttpError` carries the finished response. An invalid
+    /// Always: the `Abort` carries the finished response. An invalid
     /// status gives a 500 whose cause says why.
     fn abort(
         &mut self,
         body: impl Into<Body>,
         status: impl Into<Option<u16>>,
-    ) -> Result<Infallible, HttpError>;
+    ) -> Result<Infallible, Abort>;
 
     /// [`abort`](Self::abort) when `condition` holds.
     ///
@@ -109,7 +109,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
         condition: bool,
         body: impl Into<Body>,
         status: impl Into<Option<u16>>,
-    ) -> Result<(), HttpError>;
+    ) -> Result<(), Abort>;
 
     /// [`abort`](Self::abort) unless `condition` holds.
     ///
@@ -121,7 +121,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
         condition: bool,
         body: impl Into<Body>,
         status: impl Into<Option<u16>>,
-    ) -> Result<(), HttpError>;
+    ) -> Result<(), Abort>;
 
     #[cfg(feature = "fs")]
     /// Sends the file at `path`, streamed from disk: Content-Type from the
@@ -132,12 +132,12 @@ pub trait AdonisResponse: crate::sealed::Sealed {
     /// # Errors
     ///
     /// A missing file is a 404 "File not found", any other failure a 500
-    /// "Cannot process file" (the cause is logged); the `HttpError` carries
+    /// "Cannot process file" (the cause is logged); the `Abort` carries
     /// that response.
     fn download(
         &mut self,
         path: impl AsRef<Path> + Send,
-    ) -> impl std::future::Future<Output = Result<&mut Self, HttpError>> + Send;
+    ) -> impl std::future::Future<Output = Result<&mut Self, Abort>> + Send;
 
     #[cfg(feature = "fs")]
     /// [`download`](Self::download) with a weak ETag from size and mtime.
@@ -148,7 +148,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
     fn download_with_etag(
         &mut self,
         path: impl AsRef<Path> + Send,
-    ) -> impl std::future::Future<Output = Result<&mut Self, HttpError>> + Send;
+    ) -> impl std::future::Future<Output = Result<&mut Self, Abort>> + Send;
 
     #[cfg(feature = "fs")]
     /// [`download`](Self::download), where `on_error` decides the message and
@@ -162,7 +162,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
         &mut self,
         path: impl AsRef<Path> + Send,
         on_error: Option<&FileErrorHandler>,
-    ) -> impl std::future::Future<Output = Result<&mut Self, HttpError>> + Send;
+    ) -> impl std::future::Future<Output = Result<&mut Self, Abort>> + Send;
 
     #[cfg(feature = "fs")]
     /// Sends the file as an attachment named `name` (the file's own name
@@ -177,7 +177,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
         path: impl AsRef<Path> + Send,
         name: Option<&str>,
         disposition: Disposition,
-    ) -> impl std::future::Future<Output = Result<&mut Self, HttpError>> + Send;
+    ) -> impl std::future::Future<Output = Result<&mut Self, Abort>> + Send;
 }
 
 impl AdonisResponse for Response {
@@ -291,15 +291,15 @@ impl AdonisResponse for Response {
         &mut self,
         body: impl Into<Body>,
         status: impl Into<Option<u16>>,
-    ) -> Result<Infallible, HttpError> {
+    ) -> Result<Infallible, Abort> {
         let code = status.into().unwrap_or(400);
         let mut res = std::mem::take(self);
         if let Err(e) = res.set_status(code) {
-            return Err(HttpError::wrap(e));
+            return Err(e.into());
         }
         res.send(body);
         res.set_source(Source::Error);
-        Err(HttpError::from_response(res))
+        Err(Abort::new(res))
     }
 
     fn abort_if(
@@ -307,7 +307,7 @@ impl AdonisResponse for Response {
         condition: bool,
         body: impl Into<Body>,
         status: impl Into<Option<u16>>,
-    ) -> Result<(), HttpError> {
+    ) -> Result<(), Abort> {
         if condition {
             self.abort(body, status)?;
         }
@@ -319,12 +319,12 @@ impl AdonisResponse for Response {
         condition: bool,
         body: impl Into<Body>,
         status: impl Into<Option<u16>>,
-    ) -> Result<(), HttpError> {
+    ) -> Result<(), Abort> {
         self.abort_if(!condition, body, status)
     }
 
     #[cfg(feature = "fs")]
-    async fn download(&mut self, path: impl AsRef<Path> + Send) -> Result<&mut Self, HttpError> {
+    async fn download(&mut self, path: impl AsRef<Path> + Send) -> Result<&mut Self, Abort> {
         self.download_or(path, None).await
     }
 
@@ -332,7 +332,7 @@ impl AdonisResponse for Response {
     async fn download_with_etag(
         &mut self,
         path: impl AsRef<Path> + Send,
-    ) -> Result<&mut Self, HttpError> {
+    ) -> Result<&mut Self, Abort> {
         let res = self.download_or(path, None).await?;
         if let Some(Body::File(f)) = res.body() {
             if let Ok(v) = HeaderValue::from_str(&f.weak_etag()) {
@@ -347,7 +347,7 @@ impl AdonisResponse for Response {
         &mut self,
         path: impl AsRef<Path> + Send,
         on_error: Option<&FileErrorHandler>,
-    ) -> Result<&mut Self, HttpError> {
+    ) -> Result<&mut Self, Abort> {
         let file = FileBody::open(path)
             .await
             .map_err(|e| file_error(&e, on_error))?;
@@ -360,7 +360,7 @@ impl AdonisResponse for Response {
         path: impl AsRef<Path> + Send,
         name: Option<&str>,
         disposition: Disposition,
-    ) -> Result<&mut Self, HttpError> {
+    ) -> Result<&mut Self, Abort> {
         let path = path.as_ref();
         let name = name
             .map(str::to_owned)
@@ -369,7 +369,7 @@ impl AdonisResponse for Response {
             disposition,
             ..Options::default()
         };
-        let header = content_disposition(name.as_deref(), &options).map_err(HttpError::wrap)?;
+        let header = content_disposition(name.as_deref(), &options)?;
         self.download(path).await?;
         self.headers_mut()
             .insert(header::CONTENT_DISPOSITION, header_value(&header));

@@ -9,9 +9,9 @@ use serde_json::Value;
 use crate::body::{Body, JsonBody};
 use crate::error::{Error, Kind};
 use crate::header::IntoHeaderValues;
-use crate::http_error::HttpError;
 use crate::kong::KongResponse;
 use crate::response::Source;
+use crate::Abort;
 use crate::Response;
 
 /// No headers, for [`Response::exit`] and `Context::error`.
@@ -55,8 +55,8 @@ impl<T: Into<ExitBody>> From<Option<T>> for ExitBody {
     }
 }
 
-fn invalid(message: String) -> HttpError {
-    HttpError::wrap(Error::new(Kind::Invalid(message)))
+fn invalid(message: String) -> Abort {
+    Error::new(Kind::Invalid(message)).into()
 }
 
 /// Kong's `exit` on `this`, knowing whether the request is a gRPC call.
@@ -66,7 +66,7 @@ pub(super) fn exit<N, V, I>(
     status: u16,
     body: impl Into<ExitBody>,
     headers: I,
-) -> Result<Infallible, HttpError>
+) -> Result<Infallible, Abort>
 where
     I: IntoIterator<Item = (N, V)>,
     N: AsRef<str>,
@@ -82,7 +82,7 @@ where
         .iter()
         .any(|(n, _)| is_named(n.as_ref(), &CONTENT_TYPE));
     let mut res = std::mem::take(this);
-    res.kong().set_headers(fields).map_err(HttpError::wrap)?;
+    res.kong().set_headers(fields)?;
     if let Some(cl) = res.get("content-length") {
         if cl.trim().parse::<u64>().is_err() {
             return Err(invalid(format!(
@@ -146,7 +146,7 @@ where
             res.set_body_raw(Body::Json(JsonBody::Value(v)), !explicit_type);
         }
         ExitBody::Text(s) if is_grpc && !grpc_output => {
-            let v = crate::header::value_from_str(&grpc_message, &s).map_err(HttpError::wrap)?;
+            let v = crate::header::value_from_str(&grpc_message, &s)?;
             res.headers_mut().insert(grpc_message, v);
             res.set_body_raw(Body::Empty, false);
         }
@@ -160,7 +160,7 @@ where
         }
     }
     res.set_source(Source::Exit);
-    Err(HttpError::from_response(res))
+    Err(Abort::new(res))
 }
 
 pub use crate::mime::GRPC_TYPE;

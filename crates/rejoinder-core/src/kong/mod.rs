@@ -29,7 +29,7 @@ use http::StatusCode;
 
 use crate::error::{Error, Kind};
 use crate::header::{name_from_str, IntoHeaderValues};
-use crate::http_error::HttpError;
+use crate::Abort;
 use crate::Response;
 
 mod error_page;
@@ -177,7 +177,7 @@ pub trait KongResponse: crate::sealed::Sealed {
     ///
     /// # Errors
     ///
-    /// Always: the `HttpError` carries the finished response. A status
+    /// Always: the `Abort` carries the finished response. A status
     /// outside 100–599, an invalid header, or a Content-Length that is not a
     /// number gives a 500 whose cause says why.
     fn exit<N, V, I>(
@@ -185,7 +185,7 @@ pub trait KongResponse: crate::sealed::Sealed {
         status: u16,
         body: impl Into<ExitBody>,
         headers: I,
-    ) -> Result<Infallible, HttpError>
+    ) -> Result<Infallible, Abort>
     where
         I: IntoIterator<Item = (N, V)>,
         N: AsRef<str>,
@@ -208,7 +208,7 @@ pub trait KongResponse: crate::sealed::Sealed {
         status: u16,
         body: impl Into<ExitBody>,
         headers: I,
-    ) -> Result<Infallible, HttpError>
+    ) -> Result<Infallible, Abort>
     where
         I: IntoIterator<Item = (N, V)>,
         N: AsRef<str>,
@@ -225,7 +225,7 @@ impl KongResponse for Response {
         status: u16,
         body: impl Into<ExitBody>,
         headers: I,
-    ) -> Result<Infallible, HttpError>
+    ) -> Result<Infallible, Abort>
     where
         I: IntoIterator<Item = (N, V)>,
         N: AsRef<str>,
@@ -240,7 +240,7 @@ impl KongResponse for Response {
         status: u16,
         body: impl Into<ExitBody>,
         headers: I,
-    ) -> Result<Infallible, HttpError>
+    ) -> Result<Infallible, Abort>
     where
         I: IntoIterator<Item = (N, V)>,
         N: AsRef<str>,

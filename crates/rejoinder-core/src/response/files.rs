@@ -8,7 +8,7 @@ use http::StatusCode;
 
 use super::Response;
 use crate::body::{Body, FileBody};
-use crate::http_error::HttpError;
+use crate::{Abort, IntoResponse};
 
 /// What a file helper answers when the file cannot be sent, as Adonis's
 /// download callbacks do: a message and a status.
@@ -21,7 +21,7 @@ pub(crate) fn default_file_error(err: &io::Error) -> (String, u16) {
     }
 }
 
-pub(crate) fn file_error(err: &io::Error, on_error: Option<&FileErrorHandler>) -> HttpError {
+pub(crate) fn file_error(err: &io::Error, on_error: Option<&FileErrorHandler>) -> Abort {
     let (message, status) = match on_error {
         Some(f) => f(err),
         None => default_file_error(err),
@@ -36,7 +36,7 @@ pub(crate) fn file_error(err: &io::Error, on_error: Option<&FileErrorHandler>) -
     res.set_type("text/plain; charset=utf-8").ok();
     res.set_body(message);
     res.set_error_cause(Arc::new(io::Error::new(err.kind(), err.to_string())));
-    HttpError::from_response(res)
+    Abort::new(res)
 }
 
 impl Response {
@@ -57,7 +57,7 @@ impl Response {
 
     /// The response for a file that could not be sent: 404 "File not found"
     /// for a missing one, else 500 "Cannot process file" (logged).
-    pub fn file_error(err: &io::Error) -> HttpError {
-        file_error(err, None)
+    pub fn file_error(err: &io::Error) -> Response {
+        file_error(err, None).into_response()
     }
 }

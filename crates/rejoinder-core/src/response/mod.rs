@@ -301,9 +301,7 @@ impl Response {
     /// Refuses changes once the headers are on their way.
     pub(crate) fn check_open(&self) -> Result<(), Error> {
         if self.headers_sent {
-            Err(Error::new(Kind::Invalid(
-                "headers have already been sent; status and headers can no longer change".into(),
-            )))
+            Err(Error::headers_sent())
         } else {
             Ok(())
         }
