@@ -137,9 +137,9 @@ enum Stop {
 
 impl From<RedirectError> for Stop {
     fn from(e: RedirectError) -> Self {
-        match e {
-            RedirectError::Response(e) => Stop::Refused(e),
-            other => Stop::Ended(HttpError::wrap(other).into()),
+        match e.into_refusal() {
+            Ok(e) => Stop::Refused(e),
+            Err(other) => Stop::Ended(HttpError::wrap(other).into()),
         }
     }
 }

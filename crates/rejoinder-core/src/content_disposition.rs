@@ -95,7 +95,7 @@ pub fn content_disposition(filename: Option<&str>, options: &Options) -> Result<
         Disposition::Other(t) if t.is_empty() => "attachment",
         Disposition::Other(t) => t,
     };
-    if !is_token(ty) {
+    if !crate::header::is_token(ty) {
         return Err(Error::new(Kind::Disposition(
             "invalid type: a disposition type is one or more of the token characters \
              A-Z a-z 0-9 and !#$%&'*+-.^_`|~",
@@ -167,12 +167,6 @@ fn is_text(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| matches!(c, '\u{20}'..='\u{7e}' | '\u{80}'..='\u{ff}'))
-}
-
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Whether `s` contains `%` followed by two hex digits.

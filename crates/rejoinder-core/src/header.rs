@@ -267,6 +267,34 @@ impl IntoHeaderValues for HeaderValues {
     }
 }
 
+/// Whether `s` is an HTTP token (RFC 9110 §5.6.2): a header name, a media
+/// type's type or subtype, a disposition type, a Vary field.
+pub fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The media ranges of an Accept header (all its values joined with `,`),
+/// in order: each range as written (trimmed) and its `q` parameter's raw
+/// text, if any. How a range matches and how a malformed `q` counts are
+/// the caller's rules (Koa's `accepts` and Kong's error pages differ).
+pub fn accept_ranges(accept: &str) -> impl Iterator<Item = (&str, Option<&str>)> {
+    accept.split(',').filter_map(|entry| {
+        let mut parts = entry.split(';');
+        let range = parts.next()?.trim();
+        if range.is_empty() {
+            return None;
+        }
+        // Parameters are `OWS ; OWS name=value`; a repeated q counts last.
+        let q = parts.rev().find_map(|p| {
+            let (k, v) = p.trim_start().split_once('=')?;
+            k.eq_ignore_ascii_case("q").then(|| v.trim())
+        });
+        Some((range, q))
+    })
+}
+
 /// A header name with `_` read as `-` (Kong's and Adonis's spelling of
 /// names in code: `x_custom_header`).
 pub fn dashed(name: &str) -> std::borrow::Cow<'_, str> {

@@ -122,18 +122,12 @@ pub fn essence(content_type: &str) -> &str {
     content_type.split(';').next().unwrap_or("")
 }
 
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+.^_`|~-".contains(&b))
-}
-
 /// Normalizes a Content-Type for matching: lower-cased essence, or `None`
 /// when it is not a valid `type/subtype`.
 pub fn normalize_media_type(content_type: &str) -> Option<String> {
     let essence = essence(content_type).trim().to_ascii_lowercase();
     let (t, s) = essence.split_once('/')?;
-    (is_token(t) && is_token(s)).then_some(essence)
+    (crate::header::is_token(t) && crate::header::is_token(s)).then_some(essence)
 }
 
 fn expand(pattern: &str) -> Option<Cow<'_, str>> {

@@ -16,6 +16,8 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use serde_json::{Map, Value};
 
 /// Whether `encodeurl` leaves this byte as is: the characters a URL may
@@ -25,6 +27,10 @@ fn url_safe(b: u8) -> bool {
 }
 
 /// Encodes a URL for a Location header as the `encodeurl` package does:
+/// (Written by hand: `percent-encoding`'s sets encode every `%` or none,
+/// while `encodeurl` keeps a `%` that starts a valid escape and encodes a
+/// stray one, which no `AsciiSet` expresses.)
+///
 /// characters a URL cannot contain are percent-encoded (as UTF-8), valid
 /// `%XX` escapes are kept, and a `%` that starts no escape becomes `%25`.
 /// CR, LF and other control characters are always encoded, so the result is
@@ -86,18 +92,23 @@ fn escape(s: &str, quotes: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// What `encodeURIComponent` encodes: everything but
+/// `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 /// `encodeURIComponent`: everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )` is
 /// percent-encoded as UTF-8.
 pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
+    utf8_percent_encode(s, COMPONENT).to_string()
 }
 
 fn decode_component(s: &str) -> String {
@@ -108,26 +119,9 @@ fn decode_component(s: &str) -> String {
 /// Decodes `%XX` escapes (invalid ones are kept as written); the bytes are
 /// read as UTF-8, lossily.
 pub fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let (Some(h), Some(l)) = (hex(bytes.get(i + 1)), hex(bytes.get(i + 2))) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: Option<&u8>) -> Option<u8> {
-    let b = *b?;
-    (b as char).to_digit(16).map(|d| d as u8)
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Splits `a[b][c]` into `["a", "b", "c"]` (an empty part for `[]`).

@@ -22,12 +22,6 @@ fn parse(header: &str) -> Vec<&str> {
         .collect()
 }
 
-fn is_field_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 /// Appends `fields` to an existing Vary value (`""` for none) and returns the
 /// new value. Each entry of `fields` may itself be a comma-separated list.
 /// Fields already present (ignoring case) are not repeated; `*` anywhere
@@ -45,7 +39,7 @@ pub fn append(existing: &str, fields: &[&str]) -> Result<String, Error> {
     } else {
         fields.to_vec()
     };
-    if !parsed.iter().all(|f| is_field_name(f)) {
+    if !parsed.iter().all(|f| crate::header::is_token(f)) {
         return Err(Error::new(Kind::Vary(
             "field argument contains an invalid header name",
         )));

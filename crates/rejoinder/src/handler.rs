@@ -47,7 +47,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use rejoinder_core::{IntoResponse, Response};
+use rejoinder_core::IntoResponse;
 
 use crate::context::Context;
 
@@ -167,7 +167,7 @@ macro_rules! guarded {
             std::panic::AssertUnwindSafe($call).catch_unwind().await
         };
         if let Err(panic) = outcome {
-            $ctx.res = $crate::handler::panic_response(panic.as_ref(), $ctx.req.method());
+            $ctx.res = $crate::panic::panic_response(panic.as_ref(), $ctx.req.method());
         }
     }};
 }
@@ -234,43 +234,18 @@ impl<H: Handler> Handler for Flushable<H> {
             match select(task, flush_rx).await {
                 Either::Left((finished, _)) => match finished {
                     Ok(owned) => *ctx = owned,
-                    Err(e) => ctx.res = panic_response(&e.to_string(), ctx.req.method()),
+                    Err(e) => {
+                        ctx.res = crate::panic::panic_response(&e.to_string(), ctx.req.method())
+                    }
                 },
                 Either::Right((Ok(flushed), _)) => ctx.res = flushed,
                 Either::Right((Err(_), task)) => match task.await {
                     Ok(owned) => *ctx = owned,
-                    Err(e) => ctx.res = panic_response(&e.to_string(), ctx.req.method()),
+                    Err(e) => {
+                        ctx.res = crate::panic::panic_response(&e.to_string(), ctx.req.method())
+                    }
                 },
             }
         })
     }
 }
-
-/// The 500 answered for a panic, with the panic recorded as the cause.
-pub(crate) fn panic_response(
-    panic: &(dyn std::any::Any + Send),
-    method: &http::Method,
-) -> Response {
-    let what = panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "non-string panic payload".into());
-    tracing::error!(panic = %what, %method, "handler panicked; sending 500");
-    let mut res = Response::new();
-    res.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
-    res.set_error_cause(Arc::new(Panicked(what)));
-    res
-}
-
-/// The error cause recorded for a handler that panicked.
-#[derive(Debug)]
-struct Panicked(String);
-
-impl std::fmt::Display for Panicked {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "the handler panicked: {}", self.0)
-    }
-}
-
-impl std::error::Error for Panicked {}

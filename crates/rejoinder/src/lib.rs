@@ -50,6 +50,7 @@ pub mod jsonp;
 #[cfg(feature = "kong")]
 mod kong_exit;
 pub mod middleware;
+mod panic;
 pub mod phases;
 mod pipeline;
 pub mod prelude;

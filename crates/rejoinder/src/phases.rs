@@ -292,9 +292,7 @@ impl Logged {
             entry.completed = completed;
             entry.duration = self.started.elapsed();
             for cb in self.callbacks.iter() {
-                if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(&entry))).is_err() {
-                    tracing::error!("a log callback panicked");
-                }
+                crate::panic::catch("a log callback", || cb(&entry));
             }
         }
     }

@@ -2,7 +2,6 @@
 //! and the handler run on it, then late handlers, conditional requests, the
 //! request id, header filters, finalize, body filters and the log phase.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -26,11 +25,7 @@ impl App {
             .run(&mut ctx)
             .await;
         for handler in &inner.late {
-            let run =
-                std::panic::catch_unwind(AssertUnwindSafe(|| handler(&ctx.req, &mut ctx.res)));
-            if run.is_err() {
-                tracing::error!("a late handler panicked; it was skipped");
-            }
+            crate::panic::catch("a late handler", || handler(&ctx.req, &mut ctx.res));
         }
         if let Some(on_error) = ctx.res.take_stream_error_handler() {
             first_chunk_or_error(&mut ctx.res, &on_error).await;

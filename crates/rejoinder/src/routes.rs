@@ -10,37 +10,58 @@ pub(crate) struct RouteNames {
     pub(crate) names: HashMap<String, String>,
 }
 
-/// Why `Context::url_for` could not build a URL.
+/// Why `Context::url_for` could not build a URL. Opaque; the predicates
+/// tell the kinds apart.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UrlError {
-    /// No route has this name.
-    UnknownRoute {
-        /// The name asked for.
-        name: String,
-        /// The names that exist.
-        known: Vec<String>,
-    },
+pub struct UrlError {
+    kind: UrlErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum UrlErrorKind {
+    UnknownRoute { name: String, known: Vec<String> },
+    MissingParam { route: String, param: String },
+}
+
+impl UrlError {
+    /// No route has the name asked for.
+    pub fn is_unknown_route(&self) -> bool {
+        matches!(self.kind, UrlErrorKind::UnknownRoute { .. })
+    }
+
     /// The route needs a parameter that was not given.
-    MissingParam {
-        /// The route's name.
-        route: String,
-        /// The missing parameter.
-        param: String,
-    },
+    pub fn is_missing_param(&self) -> bool {
+        matches!(self.kind, UrlErrorKind::MissingParam { .. })
+    }
+
+    /// For an unknown route, the names that exist (sorted).
+    pub fn known_routes(&self) -> &[String] {
+        match &self.kind {
+            UrlErrorKind::UnknownRoute { known, .. } => known,
+            UrlErrorKind::MissingParam { .. } => &[],
+        }
+    }
+
+    /// For a missing parameter, its name.
+    pub fn missing_param(&self) -> Option<&str> {
+        match &self.kind {
+            UrlErrorKind::MissingParam { param, .. } => Some(param),
+            UrlErrorKind::UnknownRoute { .. } => None,
+        }
+    }
 }
 
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UrlError::UnknownRoute { name, known } => {
+        match &self.kind {
+            UrlErrorKind::UnknownRoute { name, known } => {
                 write!(
                     f,
                     "no route is named {name:?}; named routes: {}",
                     known.join(", ")
                 )
             }
-            UrlError::MissingParam { route, param } => {
+            UrlErrorKind::MissingParam { route, param } => {
                 write!(
                     f,
                     "route {route:?} needs the parameter {param:?}, which was not given"
@@ -82,9 +103,11 @@ impl RouteNames {
         let pattern = self.names.get(name).ok_or_else(|| {
             let mut known: Vec<String> = self.names.keys().cloned().collect();
             known.sort();
-            UrlError::UnknownRoute {
-                name: name.to_owned(),
-                known,
+            UrlError {
+                kind: UrlErrorKind::UnknownRoute {
+                    name: name.to_owned(),
+                    known,
+                },
             }
         })?;
         let mut out = String::with_capacity(pattern.len() + 16);
@@ -101,9 +124,11 @@ impl RouteNames {
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map(|(_, v)| *v)
-                .ok_or_else(|| UrlError::MissingParam {
-                    route: name.to_owned(),
-                    param: key.to_owned(),
+                .ok_or_else(|| UrlError {
+                    kind: UrlErrorKind::MissingParam {
+                        route: name.to_owned(),
+                        param: key.to_owned(),
+                    },
                 })?;
             if catch_all {
                 let segments: Vec<String> = value

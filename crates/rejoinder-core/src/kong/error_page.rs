@@ -165,12 +165,6 @@ pub fn default_message(status: u16) -> Cow<'static, str> {
     })
 }
 
-fn is_token(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
 /// A q-value in thousandths: at most three decimals count (RFC 9110's
 /// `qvalue`), values above 1 count as 1, and a malformed one counts as 1.
 fn parse_q(v: &str) -> u16 {
@@ -202,23 +196,15 @@ pub fn negotiate(accept: Option<&str>) -> ErrorFormat {
         return ErrorFormat::Json;
     };
     let mut best: Option<(u16, String)> = None;
-    for entry in accept.split(',') {
-        let mut parts = entry.split(';');
-        let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    for (range, q) in crate::header::accept_ranges(accept) {
+        let range = range.to_ascii_lowercase();
         let Some((t, s)) = range.split_once('/') else {
             continue;
         };
-        if !is_token(t) || !is_token(s) {
+        if !crate::header::is_token(t) || !crate::header::is_token(s) {
             continue;
         }
-        let mut q = 1000;
-        for param in parts {
-            if let Some((k, v)) = param.trim_start().split_once('=') {
-                if k.eq_ignore_ascii_case("q") {
-                    q = parse_q(v);
-                }
-            }
-        }
+        let q = q.map_or(1000, parse_q);
         if q > 0 && best.as_ref().is_none_or(|(bq, _)| q > *bq) {
             best = Some((q, range));
         }

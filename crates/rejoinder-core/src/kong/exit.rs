@@ -218,5 +218,5 @@ fn grpc_name(code: u16) -> &'static str {
 }
 
 fn is_named(name: &str, wanted: &HeaderName) -> bool {
-    name.replace('_', "-").eq_ignore_ascii_case(wanted.as_str())
+    crate::header::dashed(name).eq_ignore_ascii_case(wanted.as_str())
 }

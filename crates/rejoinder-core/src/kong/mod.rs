@@ -134,7 +134,7 @@ impl Kong<'_> {
 
     /// Removes a header (`clear_header`).
     pub fn clear_header(&mut self, name: &str) {
-        self.res.remove(&name.replace('_', "-"));
+        self.res.remove(&crate::header::dashed(name));
     }
 
     /// Sets several headers in lexicographic order of their names

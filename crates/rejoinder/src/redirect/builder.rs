@@ -103,7 +103,7 @@ impl Redirect<'_> {
         let path = self
             .ctx
             .url_for(name, params)
-            .map_err(RedirectError::Route)?;
+            .map_err(RedirectError::route)?;
         let query = self.ctx.req.query_string().unwrap_or("").to_owned();
         self.send(&path, &query)
     }

@@ -48,24 +48,64 @@ use crate::routes::UrlError;
 #[cfg(feature = "adonis")]
 pub use builder::Redirect;
 
-/// Why a redirect could not be made.
+/// Why a redirect could not be made. Opaque; the predicates tell the
+/// kinds apart.
 #[derive(Debug)]
-#[non_exhaustive]
-pub enum RedirectError {
-    /// An absolute URL that does not parse.
+pub struct RedirectError {
+    kind: RedirectKind,
+}
+
+#[derive(Debug)]
+enum RedirectKind {
     InvalidUrl(String),
-    /// A named route could not be built.
+    #[cfg_attr(not(feature = "adonis"), allow(dead_code))]
     Route(UrlError),
-    /// The response refused a value (a status outside 100–999).
     Response(Error),
+}
+
+impl RedirectError {
+    #[cfg(feature = "adonis")]
+    pub(crate) fn route(e: UrlError) -> Self {
+        RedirectError {
+            kind: RedirectKind::Route(e),
+        }
+    }
+
+    /// An absolute URL that does not parse.
+    pub fn is_invalid_url(&self) -> bool {
+        matches!(self.kind, RedirectKind::InvalidUrl(_))
+    }
+
+    /// A named route that could not be built (unknown, or a parameter
+    /// missing).
+    pub fn is_route(&self) -> bool {
+        matches!(self.kind, RedirectKind::Route(_))
+    }
+
+    /// The response refused a value (a status outside 100–999, …).
+    pub fn is_refused(&self) -> bool {
+        matches!(self.kind, RedirectKind::Response(_))
+    }
+
+    /// The response's refusal, when that is what this is; else `self`.
+    ///
+    /// # Errors
+    ///
+    /// `self`, when the redirect failed for another reason.
+    pub fn into_refusal(self) -> Result<Error, Self> {
+        match self.kind {
+            RedirectKind::Response(e) => Ok(e),
+            kind => Err(RedirectError { kind }),
+        }
+    }
 }
 
 impl std::fmt::Display for RedirectError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            RedirectError::InvalidUrl(u) => write!(f, "cannot redirect to {u:?}: not a valid URL"),
-            RedirectError::Route(e) => e.fmt(f),
-            RedirectError::Response(e) => e.fmt(f),
+        match &self.kind {
+            RedirectKind::InvalidUrl(u) => write!(f, "cannot redirect to {u:?}: not a valid URL"),
+            RedirectKind::Route(e) => e.fmt(f),
+            RedirectKind::Response(e) => e.fmt(f),
         }
     }
 }
@@ -74,7 +114,9 @@ impl std::error::Error for RedirectError {}
 
 impl From<Error> for RedirectError {
     fn from(e: Error) -> Self {
-        RedirectError::Response(e)
+        RedirectError {
+            kind: RedirectKind::Response(e),
+        }
     }
 }
 
@@ -105,7 +147,9 @@ impl Context {
                     .is_some_and(|p| p.eq_ignore_ascii_case("https://")))
         {
             url::Url::parse(url)
-                .map_err(|_| RedirectError::InvalidUrl(url.to_owned()))?
+                .map_err(|_| RedirectError {
+                    kind: RedirectKind::InvalidUrl(url.to_owned()),
+                })?
                 .to_string()
         } else {
             url.to_owned()

@@ -4,20 +4,13 @@ pub(crate) fn accepts<'a>(accept: &str, offered: &[&'a str], absent: bool) -> Op
     if absent {
         return offered.first().copied();
     }
-    let ranges: Vec<(String, String, f32)> = accept
-        .split(',')
-        .filter_map(|entry| {
-            let mut parts = entry.split(';');
-            let range = parts.next()?.trim().to_ascii_lowercase();
+    let ranges: Vec<(String, String, f32)> = rejoinder_core::header::accept_ranges(accept)
+        .filter_map(|(range, q)| {
+            let range = range.to_ascii_lowercase();
             let (t, s) = range.split_once('/')?;
-            let mut q = 1.0f32;
-            for p in parts {
-                if let Some((k, v)) = p.split_once('=') {
-                    if k.trim().eq_ignore_ascii_case("q") {
-                        q = v.trim().parse().unwrap_or(0.0);
-                    }
-                }
-            }
+            // Koa (negotiator): a q that does not parse makes the range
+            // unacceptable.
+            let q = q.map_or(1.0, |q| q.parse().unwrap_or(0.0f32));
             Some((t.to_owned(), s.to_owned(), q.clamp(0.0, 1.0)))
         })
         .collect();
