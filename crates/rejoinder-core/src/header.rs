@@ -102,6 +102,7 @@ pub type HeaderOutput<'a, N, V> = <<<N as IntoHeaderName>::Outcome as Join<
     <V as IntoHeaderValues>::Outcome,
 >>::Both as Outcome>::Output<'a>;
 
+#[doc(hidden)]
 /// One header value or several.
 #[derive(Debug, Clone)]
 pub enum HeaderValues {
@@ -139,6 +140,7 @@ pub trait IntoHeaderValues {
     /// [`Checked`](crate::outcome::Checked) for text.
     type Outcome: crate::outcome::Outcome;
 
+    #[doc(hidden)]
     /// Converts, validating every value; `name` is used in error messages.
     ///
     /// # Errors
@@ -161,6 +163,7 @@ pub trait IntoHeaderValue {
     /// Whether the conversion can fail (see [`IntoHeaderValues::Outcome`]).
     type Outcome: crate::outcome::Outcome;
 
+    #[doc(hidden)]
     /// Converts, validating the value.
     ///
     /// # Errors
@@ -275,6 +278,7 @@ pub fn is_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
+#[doc(hidden)]
 /// The media ranges of an Accept header (all its values joined with `,`),
 /// in order: each range as written (trimmed) and its `q` parameter's raw
 /// text, if any. How a range matches and how a malformed `q` counts are
@@ -295,6 +299,7 @@ pub fn accept_ranges(accept: &str) -> impl Iterator<Item = (&str, Option<&str>)>
     })
 }
 
+#[doc(hidden)]
 /// A header name with `_` read as `-` (Kong's and Adonis's spelling of
 /// names in code: `x_custom_header`).
 pub fn dashed(name: &str) -> std::borrow::Cow<'_, str> {

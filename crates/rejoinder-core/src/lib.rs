@@ -36,6 +36,7 @@ mod abort;
 #[cfg(feature = "adonis")]
 pub mod adonis;
 pub mod body;
+#[doc(hidden)]
 pub mod conditional;
 pub mod content_disposition;
 mod error;
@@ -54,9 +55,11 @@ pub mod prelude;
 pub mod response;
 pub mod status;
 pub mod trailers;
+#[doc(hidden)]
 pub mod uri;
 #[cfg(feature = "vapr")]
 pub mod vapr;
+#[doc(hidden)]
 pub mod vary;
 
 pub use abort::Abort;

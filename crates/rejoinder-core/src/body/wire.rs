@@ -13,6 +13,15 @@ use crate::body::{BodyStream, BoxError};
 /// Implements [`http_body::Body`]. A full body reports its exact size, so
 /// the connection writes Content-Length itself; a stream is polled as the
 /// client reads, and dropped when the connection goes away.
+///
+/// Why not `http-body-util`'s bodies: one response type must hold every
+/// kind without a box on the common path, and the crate's pieces do not
+/// combine into one type — `Full` cannot give its bytes back (the body
+/// filters need them), `StreamBody` reports no length (a file streams with
+/// a known Content-Length), and `with_trailers` wraps the body in a new
+/// type, so a `BoxBody` would be needed for every response: one more
+/// allocation per response. The enum below costs one match per frame
+/// instead.
 pub struct ResBody {
     kind: Kind,
     trailers: Option<TrailersFuture>,
@@ -27,10 +36,12 @@ enum Kind {
     Boxed(BoxedBody),
 }
 
+#[doc(hidden)]
 /// Any body of bytes, boxed.
 pub type BoxedBody = Pin<Box<dyn http_body::Body<Data = Bytes, Error = BoxError> + Send>>;
 
 impl ResBody {
+    #[doc(hidden)]
     /// No bytes.
     pub fn empty() -> Self {
         ResBody {
@@ -39,6 +50,7 @@ impl ResBody {
         }
     }
 
+    #[doc(hidden)]
     /// One buffer.
     pub fn full(bytes: Bytes) -> Self {
         ResBody {
@@ -47,6 +59,7 @@ impl ResBody {
         }
     }
 
+    #[doc(hidden)]
     /// A stream of chunks.
     pub fn stream(stream: BodyStream) -> Self {
         ResBody {
@@ -55,6 +68,7 @@ impl ResBody {
         }
     }
 
+    #[doc(hidden)]
     /// Any `http_body::Body`, boxed (its frames, trailers included, pass
     /// through unchanged).
     pub fn boxed(body: BoxedBody) -> Self {
@@ -64,6 +78,7 @@ impl ResBody {
         }
     }
 
+    #[doc(hidden)]
     /// A stream of exactly `len` bytes (sent with a Content-Length).
     pub fn sized(stream: BodyStream, len: u64) -> Self {
         ResBody {
@@ -72,6 +87,7 @@ impl ResBody {
         }
     }
 
+    #[doc(hidden)]
     /// The bytes of a body held whole (no stream, no trailers), or the body
     /// back unchanged.
     ///
@@ -88,6 +104,7 @@ impl ResBody {
         }
     }
 
+    #[doc(hidden)]
     /// The same body followed by trailer fields once `trailers` resolves;
     /// the length is no longer announced, so HTTP/1.1 sends it chunked.
     pub fn with_trailers(self, trailers: TrailersFuture) -> Self {

@@ -11,6 +11,7 @@ use crate::body::wire::ResBody;
 use crate::body::{Body, JsonBody};
 use crate::status;
 
+#[doc(hidden)]
 /// The result of [`Response::finalize`]: the `http` response and the reason
 /// phrase to send when it differs from the `http` crate's canonical one.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ pub struct Finalized {
 }
 
 impl Response {
+    #[doc(hidden)]
     /// Turns the response into what goes on the wire, applying the finalize
     /// rules: inferred Content-Type and Content-Length, the default body of
     /// a response without one (its status message), no body for HEAD and for

@@ -25,12 +25,7 @@ impl Response {
     /// The first value of a header (case-insensitive name) as text, if it is
     /// visible ASCII.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.header(name).and_then(|v| v.to_str().ok())
-    }
-
-    /// The first value of a header (case-insensitive name).
-    pub fn header(&self, name: &str) -> Option<&HeaderValue> {
-        self.headers.get(name)
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// Every value of a header, in order.

@@ -151,6 +151,7 @@ impl Response {
         self.trailers.get_or_insert_with(Default::default)
     }
 
+    #[doc(hidden)]
     /// The early-failure handler of a body set with [`stream`](Self::stream).
     pub fn take_stream_error_handler(&mut self) -> Option<StreamErrorHandler> {
         self.stream_error.take()
@@ -161,6 +162,7 @@ impl Response {
         self.source
     }
 
+    #[doc(hidden)]
     /// Records where this response came from.
     pub fn set_source(&mut self, source: Source) -> &mut Self {
         self.source = source;
@@ -174,6 +176,7 @@ impl Response {
         self.error_cause.as_deref()
     }
 
+    #[doc(hidden)]
     /// The error cause, shared (for keeping it past the response).
     pub fn error_cause_shared(&self) -> Option<crate::http_error::Cause> {
         self.error_cause.clone()
@@ -201,6 +204,7 @@ impl Response {
         Response::from_cause(status, std::sync::Arc::new(cause))
     }
 
+    #[doc(hidden)]
     /// [`from_error`](Self::from_error) with a cause already shared.
     pub fn from_cause(status: StatusCode, cause: crate::Cause) -> Response {
         let mut res = Response::new();
@@ -210,6 +214,7 @@ impl Response {
         res
     }
 
+    #[doc(hidden)]
     /// Records the error behind this response and marks its source as
     /// [`Source::Error`].
     pub fn set_error_cause(&mut self, cause: crate::http_error::Cause) -> &mut Self {
@@ -307,6 +312,7 @@ impl Response {
         }
     }
 
+    #[doc(hidden)]
     /// A response standing in for one whose headers were flushed: every
     /// status or header change on it is refused.
     pub fn flushed() -> Self {
