@@ -39,8 +39,10 @@ use std::fmt;
 
 use crate::{HttpError, IntoResponse, Response};
 
-/// A finished response that ends the request early; see the
-/// [module docs](self).
+/// A finished response that ends the request early: an `HttpError`, any
+/// `std::error::Error` (a 500 that hides its text), or a response prepared
+/// by `abort`, `exit`, `error` or a download converts into it, so `?`
+/// works on all of them in a handler returning `Result<T, Abort>`.
 ///
 /// Not itself a `std::error::Error`, so that every error type can convert
 /// into it with `?` (the same choice `anyhow::Error` makes).

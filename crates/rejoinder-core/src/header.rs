@@ -4,7 +4,7 @@
 //! values as strings, numbers, [`HeaderValue`]s or lists of them. Every
 //! conversion checks its input: a name must be an HTTP token, a value must
 //! not contain CR, LF, NUL or other control bytes. Refused input is an
-//! [`Error`](crate::Error), never a panic and never bytes on the wire.
+//! [`Error`], never a panic and never bytes on the wire.
 
 use http::header::{HeaderName, HeaderValue};
 
@@ -18,8 +18,8 @@ mod sealed {
 /// Something that names a header. Implemented for `&str`, `String` and
 /// [`HeaderName`]; sealed.
 pub trait IntoHeaderName: sealed::Sealed {
-    /// [`Typed`](crate::outcome::Typed) for [`HeaderName`], whose setters
-    /// cannot fail; [`Checked`](crate::outcome::Checked) for text.
+    /// [`Typed`] for [`HeaderName`], whose setters
+    /// cannot fail; [`Checked`] for text.
     type Outcome: crate::outcome::Outcome;
 
     /// Converts, validating the name.
@@ -136,8 +136,8 @@ impl IntoIterator for HeaderValues {
 /// Something that gives one or more header values: strings, integers,
 /// [`HeaderValue`], and `Vec`s, slices or arrays of those.
 pub trait IntoHeaderValues {
-    /// [`Typed`](crate::outcome::Typed) for [`HeaderValue`]s and integers,
-    /// [`Checked`](crate::outcome::Checked) for text.
+    /// [`Typed`] for [`HeaderValue`]s and integers,
+    /// [`Checked`] for text.
     type Outcome: crate::outcome::Outcome;
 
     #[doc(hidden)]

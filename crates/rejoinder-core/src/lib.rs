@@ -2,22 +2,24 @@
 //!
 //! rejoinder treats the response as a first-class value that handlers and
 //! middleware read and change until the last moment. This crate holds that
-//! model:
+//! model (users reach it through the `rejoinder` crate's re-exports):
 //!
-//! - [`Response`]: status (404 until set), message, case-insensitive headers
-//!   with validated names and values, a lazy typed [`Body`], `type`/`is`,
-//!   ETag, Last-Modified, Vary and Location, and [`Response::finalize`], which
-//!   turns it into an [`http::Response`] with the inferred Content-Type and
-//!   Content-Length.
-//! - [`Body`]: text, HTML, bytes, JSON or a stream, kept as given.
-//! - [`status`]: the reason-phrase table and lookups by name.
-//! - [`HttpError`]: Boom-style errors; `abort`, `exit` and the descriptive
-//!   methods (`res.created(body)` …) end a request early or in one call.
-//! - [`error_page`]: Kong-style error bodies negotiated by Accept.
-//! - [`mime`], [`vary`], [`etag`]: the helpers behind the response methods.
+//! - [`Response`]: the lean core — status (404 until set) and message,
+//!   case-insensitive headers with validated names and values, a lazy typed
+//!   [`Body`] whose Content-Type and Content-Length are inferred at the end,
+//!   `type`/`is`, ETag, Last-Modified, Vary, trailers.
+//! - [`IntoResponse`]: what a handler may return; [`Abort`]: the one early
+//!   return everything converts into; [`HttpError`]: Boom's errors.
+//! - The seed systems' own methods, as extension traits in their modules,
+//!   each behind a cargo feature: [`koa`], [`adonis`] (`res.created(body)`,
+//!   `abort`, downloads), [`kong`] (`res.kong()`, `exit`, error pages),
+//!   [`vapr`] (`Vapr((201, "Made"))`, `from_value`). [`prelude`] brings the
+//!   enabled ones into scope.
+//! - Helpers: [`status`] (the table, [`status::Range`]), [`header`],
+//!   [`mime`], [`content_disposition`], [`etag`], [`fresh`], [`outcome`].
 //! - [`Error`]: why a response operation was refused.
 //!
-//! The server, context and test client live in the `rejoinder` crate.
+//! The layers and the rules between them are in `docs/architecture.md`.
 //!
 //! # Examples
 //!

@@ -2,7 +2,7 @@
 //! `use rejoinder_core::prelude::*;`.
 //!
 //! The seed systems' response methods are extension traits on
-//! [`Response`](crate::Response), each in its dialect's module and behind
+//! [`Response`], each in its dialect's module and behind
 //! its cargo feature; importing the prelude brings every enabled one into
 //! scope, so `res.created(body)` (Adonis), `res.kong()` (Kong) and
 //! `res.attachment(..)` (Koa) work as methods.

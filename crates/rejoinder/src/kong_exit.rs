@@ -9,13 +9,13 @@ use rejoinder_core::{Abort, Source};
 use crate::context::Context;
 
 impl Context {
-    /// Ends the request like [`Response::exit`], knowing whether the request
+    /// Ends the request like [`KongResponse::exit`], knowing whether the request
     /// is a gRPC call (then `grpc-status` and `grpc-message` carry the
     /// outcome, as Kong does).
     ///
     /// # Errors
     ///
-    /// Always; see [`Response::exit`].
+    /// Always; see [`KongResponse::exit`].
     pub fn exit<N, V, I>(
         &mut self,
         status: u16,
@@ -34,7 +34,7 @@ impl Context {
     /// Ends the request with an error body negotiated by Accept (Kong's
     /// `kong.response.error`): `status` 400–599, the message (the status's
     /// default with `()`), and `headers` applied as in
-    /// [`Response::exit`]. A Content-Type in `headers` chooses the format;
+    /// [`KongResponse::exit`]. A Content-Type in `headers` chooses the format;
     /// otherwise the request's Accept does (JSON, HTML, XML or plain text),
     /// else JSON. The body carries the message and the request id, escaped
     /// for its format. The response's source is [`Source::Error`].

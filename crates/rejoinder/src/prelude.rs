@@ -3,7 +3,7 @@
 //! It brings the main types (`App`, `Context`, `Router`, `Next`,
 //! `HttpError`, `Json`, …), `http`'s `StatusCode`, `HeaderName` and
 //! `HeaderValue`, and the seed systems' response methods — extension traits
-//! on [`Response`](crate::Response), one per dialect module, each behind its
+//! on [`Response`], one per dialect module, each behind its
 //! cargo feature — so `res.created(body)` (Adonis), `res.kong()` (Kong) and
 //! `res.attachment(..)` (Koa) are there as methods.
 //!

@@ -49,7 +49,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
     ///
     /// # Errors
     ///
-    /// As [`set_status`](Self::set_status).
+    /// As [`Response::set_status`].
     fn set_status_if_unset<S: IntoStatus>(
         &mut self,
         status: S,
@@ -66,7 +66,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
     ///
     /// # Errors
     ///
-    /// As [`set`](Self::set).
+    /// As [`Response::set`].
     fn set_if_absent<N: IntoHeaderName, V: IntoHeaderValues>(
         &mut self,
         name: N,
@@ -77,7 +77,7 @@ pub trait AdonisResponse: crate::sealed::Sealed {
 
     /// Sends a body with Adonis's rules: an empty body (`""` or
     /// [`Body::Empty`]) makes an untouched status 204 and sends nothing; any
-    /// other body is set as with [`set_body`](Self::set_body), except that a
+    /// other body is set as with [`set_body`](Response::set_body), except that a
     /// Content-Type already present is always kept. The last call wins.
     fn send(&mut self, body: impl Into<Body>) -> &mut Self;
 

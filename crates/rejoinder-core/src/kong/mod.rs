@@ -173,7 +173,7 @@ pub trait KongResponse: crate::sealed::Sealed {
     /// `application/json; charset=utf-8` unless `headers` gives a type; the
     /// headers are applied like [`Kong::set_headers`](crate::kong::Kong::set_headers)
     /// (Transfer-Encoding ignored with a warning), and Content-Length is the
-    /// body's real length. The response's source becomes [`Source::Exit`].
+    /// body's real length. The response's source becomes [`Source::Exit`](crate::Source::Exit).
     ///
     /// # Errors
     ///

@@ -13,7 +13,7 @@ mod sealed {
 /// Something that names a status: a number, a [`StatusCode`], or a reason
 /// phrase (`"not found"`, `"NOT_FOUND"`). Sealed.
 ///
-/// A [`StatusCode`] is valid by construction, so [`Response::set_status`]
+/// A [`StatusCode`] is valid by construction, so [`Response::set_status`](crate::Response::set_status)
 /// given one returns `&mut Response`; numbers and names are checked, and
 /// return a `Result` (see [`outcome`](crate::outcome)).
 pub trait IntoStatus: sealed::Sealed {
@@ -57,7 +57,7 @@ impl IntoStatus for &str {
     }
 }
 
-/// Something that names a content type for [`Response::set_type`]: a media
+/// Something that names a content type for [`Response::set_type`](crate::Response::set_type): a media
 /// type or extension as text (checked), or a [`mime::Mime`] (typed, so the
 /// setter cannot fail). Sealed.
 pub trait IntoContentType: sealed::Sealed {

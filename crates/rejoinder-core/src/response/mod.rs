@@ -55,7 +55,7 @@ pub enum Source {
     /// The handler (the service) produced it.
     #[default]
     Service,
-    /// A short-circuit with [`Response::exit`].
+    /// A short-circuit with Kong's `exit`.
     Exit,
     /// An error: an `HttpError`, a refused operation, a panic, or Kong's
     /// `error()`.

@@ -4,8 +4,8 @@
 //! A [`Request`] is what `Context::req` holds. Its
 //! body is read through helpers that each apply the request's body limit
 //! (`App::body_limit`, 2 MiB by default,
-//! overridable per route) and answer bad input with an [`HttpError`]
-//! (rejoinder_core::HttpError) a handler can return with `?`:
+//! overridable per route) and answer bad input with an
+//! [`HttpError`](rejoinder_core::HttpError) a handler can return with `?`:
 //!
 //! | helper | gives | refuses with |
 //! |---|---|---|
