@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rejoinder::http::HeaderValue;
 use rejoinder::kong::{self as error_page, ErrorFormat, ErrorMessage};
 use rejoinder::prelude::*;
-use rejoinder::{Abort, Context, ExitBody, Response};
+use rejoinder::{Context, ExitBody, Response};
 use serde_json::{json, Value};
 
 use crate::lua::{lua_headers, lua_status, lua_string};
@@ -143,7 +143,7 @@ fn status_validation(input: &Value, output: &Value) -> Result<(), String> {
                 other => return Err(format!("body {other} is not a nil, string or table")),
             };
             let err = Response::new().exit(status, body, headers).unwrap_err();
-            refusal(&err).map_or(Ok(err.response().status().as_u16()), Err)
+            crate::kong_exit::refusal(&err).map_or(Ok(err.response().status().as_u16()), Err)
         }
         Some("error") => {
             if matches!(second, Value::Bool(_) | Value::Number(_)) {
@@ -154,7 +154,7 @@ fn status_validation(input: &Value, output: &Value) -> Result<(), String> {
             let err = ctx
                 .error(status, error_message(&second), headers)
                 .unwrap_err();
-            refusal(&err).map_or(Ok(err.response().status().as_u16()), Err)
+            crate::kong_exit::refusal(&err).map_or(Ok(err.response().status().as_u16()), Err)
         }
         other => return Err(format!("unknown function {other:?}")),
     };
@@ -174,12 +174,6 @@ fn status_validation(input: &Value, output: &Value) -> Result<(), String> {
             output["status"]
         )),
     }
-}
-
-/// Why an `exit` or `error` was refused: the cause of the 500 it answers
-/// with instead (a call Kong accepts ends with a response and no cause).
-pub(crate) fn refusal(abort: &Abort) -> Option<String> {
-    abort.response().error_cause().map(|c| c.to_string())
 }
 
 /// The response Kong's test environment starts from: the request asked for
