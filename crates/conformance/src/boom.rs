@@ -124,7 +124,10 @@ fn build(input: &Value) -> Result<HttpError, String> {
         Ok(err)
     } else if let Some(b) = input.get("boomify") {
         let cause = std::io::Error::other(text(&b["error_message"]));
-        let err = HttpError::wrap(cause);
+        let mut err = HttpError::wrap(cause);
+        if let Some(prefix) = b["options"]["message"].as_str() {
+            err = err.prefixed(prefix);
+        }
         match status_of(&b["options"]["statusCode"]) {
             Some(code) => err.with_status(code).map_err(|e| e.to_string()),
             None => Ok(err),
@@ -136,7 +139,10 @@ fn build(input: &Value) -> Result<HttpError, String> {
 
 pub(crate) fn replay(case: &Value) -> Outcome {
     let expected = &case["output"];
-    outcome(match (build(&case["input"]), expected["ok"].as_bool()) {
+    // Boom throws at construction where rejoinder's `check` refuses.
+    let built =
+        build(&case["input"]).and_then(|e| e.check().map(|()| e).map_err(|x| x.to_string()));
+    outcome(match (built, expected["ok"].as_bool()) {
         (Err(_), Some(false)) => Ok(()),
         (Err(e), _) => Err(format!("expected an error value, got refusal: {e}")),
         (Ok(e), Some(false)) => Err(format!("expected refusal {}, got {e}", expected["error"])),

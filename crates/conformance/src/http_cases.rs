@@ -302,11 +302,17 @@ fn apply(ctx: &mut Context, op: &Value, flavour: Flavour) -> Result<Option<Value
         "set_etag" => {
             res.set_etag(str_of(op, "value"))?;
         }
-        "set_last_modified" => {
-            if let Some(t) = parse_date(str_of(op, "value")) {
-                res.set_last_modified(t);
+        "set_last_modified" => match str_of(op, "as") {
+            // Koa's string form: the library parses it.
+            "string" => {
+                res.set_last_modified(str_of(op, "value"))?;
             }
-        }
+            _ => {
+                if let Some(t) = parse_date(str_of(op, "value")) {
+                    res.set_last_modified(t);
+                }
+            }
+        },
         "observe" => {
             let undefined = json!({"undefined": true});
             return Ok(Some(match str_of(op, "prop") {

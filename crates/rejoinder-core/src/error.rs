@@ -47,6 +47,7 @@ pub(crate) enum Kind {
     Message(String),
     Forbidden(&'static str),
     HeadersSent,
+    Singleton(String),
     Invalid(String),
 }
 
@@ -127,6 +128,12 @@ impl Error {
     pub fn is_forbidden_header(&self) -> bool {
         matches!(self.kind, Kind::Forbidden(_))
     }
+
+    /// A header that has one value (Content-Type, Content-Length, Location,
+    /// ETag, …) given several.
+    pub fn is_singleton_header(&self) -> bool {
+        matches!(self.kind, Kind::Singleton(_))
+    }
 }
 
 impl From<StatusError> for Error {
@@ -170,6 +177,7 @@ impl fmt::Display for Error {
                 f,
                 "the {name} header is managed by the server and cannot be set by hand"
             ),
+            Kind::Singleton(name) => write!(f, "{name} must contain exactly one value"),
             Kind::HeadersSent => f.write_str(
                 "headers have already been sent; status and headers can no longer change",
             ),

@@ -113,6 +113,30 @@ pub enum HeaderValues {
 }
 
 impl HeaderValues {
+    /// How many values there are.
+    pub fn len(&self) -> usize {
+        match self {
+            HeaderValues::One(_) => 1,
+            HeaderValues::Many(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Only the last value (Kong's answer to a list for a one-value
+    /// header); none stays none.
+    pub fn into_last(self) -> HeaderValues {
+        match self {
+            HeaderValues::Many(mut v) if v.len() > 1 => {
+                HeaderValues::One(v.pop().unwrap_or_else(|| HeaderValue::from_static("")))
+            }
+            other => other,
+        }
+    }
+
     /// The values in order.
     pub fn iter(&self) -> std::slice::Iter<'_, HeaderValue> {
         match self {
@@ -268,6 +292,52 @@ impl IntoHeaderValues for HeaderValues {
     fn into_header_values(self, _: &HeaderName) -> Result<HeaderValues, Error> {
         Ok(self)
     }
+}
+
+/// Response headers that carry exactly one value, so that a list given
+/// for one must not become several header lines (RFC 9110 defines each as
+/// a single value; two Content-Lengths or Locations are ambiguous).
+const SINGLETONS: &[HeaderName] = &[
+    http::header::AGE,
+    http::header::CONTENT_DISPOSITION,
+    http::header::CONTENT_LENGTH,
+    http::header::CONTENT_LOCATION,
+    http::header::CONTENT_RANGE,
+    http::header::CONTENT_TYPE,
+    http::header::DATE,
+    http::header::ETAG,
+    http::header::EXPIRES,
+    http::header::LAST_MODIFIED,
+    http::header::LOCATION,
+    http::header::RETRY_AFTER,
+    http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+];
+
+/// Whether `name` is a header with exactly one value (Content-Type,
+/// Content-Length, Location, ETag, Last-Modified, …).
+pub fn is_singleton(name: &HeaderName) -> bool {
+    SINGLETONS.contains(name)
+}
+
+/// The refusal of several values for a one-value header, in Koa's (Node's)
+/// words: "Content-Length must contain exactly one value".
+pub(crate) fn singleton_error(name: &HeaderName) -> Error {
+    let title: Vec<String> = name
+        .as_str()
+        .split('-')
+        .map(|part| {
+            let mut c = part.chars();
+            match c.next() {
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    let title = match name.as_str() {
+        "etag" => "ETag".to_owned(),
+        _ => title.join("-"),
+    };
+    Error::new(Kind::Singleton(title))
 }
 
 /// Whether `s` is an HTTP token (RFC 9110 §5.6.2): a header name, a media

@@ -417,9 +417,71 @@ impl HttpError {
         }
     }
 
+    /// Whether Boom would build this error: the WWW-Authenticate scheme's
+    /// attribute values, token68 and message must be printable ASCII
+    /// (Hoek's `escapeHeaderAttribute`). A refused error answers 500 with
+    /// the refusal as its cause, so raw non-ASCII never reaches the header.
+    ///
+    /// ```
+    /// use rejoinder_core::HttpError;
+    ///
+    /// let ok = HttpError::unauthorized("expired").scheme("Bearer").attribute("realm", "api");
+    /// assert!(ok.check().is_ok());
+    /// let bad = HttpError::unauthorized("expired").scheme("Bearer").attribute("realm", "é");
+    /// assert_eq!(bad.check().unwrap_err().to_string(), "Bad attribute value (é)");
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first value outside printable ASCII.
+    pub fn check(&self) -> Result<(), Error> {
+        let Some(Scheme::One(_)) = &self.inner.scheme else {
+            return Ok(());
+        };
+        let printable = |v: &str| v.bytes().all(|b| (0x20..=0x7e).contains(&b));
+        let refuse = |v: &str| Err(Error::other(format!("Bad attribute value ({v})")));
+        match &self.inner.attributes {
+            Some(Attributes::Token68(t)) if !printable(t) => return refuse(t),
+            Some(Attributes::Map(list)) => {
+                for (_, v) in list {
+                    let v = js_string(v);
+                    if !printable(&v) {
+                        return refuse(&v);
+                    }
+                }
+            }
+            _ => {}
+        }
+        match &self.inner.message {
+            Some(m) if !printable(m) => refuse(m),
+            _ => Ok(()),
+        }
+    }
+
+    /// Puts `prefix: ` before the message (Boom's `boomify(err, {message})`;
+    /// an empty message becomes the prefix alone).
+    ///
+    /// ```
+    /// use rejoinder_core::HttpError;
+    ///
+    /// let err = HttpError::wrap(std::io::Error::other("Original")).prefixed("Prefix");
+    /// assert_eq!(err.message(), "Prefix: Original");
+    /// ```
+    pub fn prefixed(mut self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        if prefix.is_empty() {
+            return self;
+        }
+        self.inner.message = Some(match self.inner.message.take() {
+            Some(m) => format!("{prefix}: {m}"),
+            None => prefix,
+        });
+        self
+    }
+
     /// The headers sent with the error (WWW-Authenticate, Allow). A value
     /// that cannot be a header (control characters in an attribute) is left
-    /// out and logged.
+    /// out and logged; see [`check`](Self::check).
     pub fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         let mut put = |name: HeaderName, value: String| match HeaderValue::from_str(&value) {
@@ -511,6 +573,10 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for HttpError {
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
+        if let Err(refused) = self.check() {
+            // Boom throws on such a value; it never reaches the wire.
+            return refused.into_response();
+        }
         if self.is_server() {
             tracing::error!(
                 status = self.inner.status.as_u16(),

@@ -234,6 +234,11 @@ impl IntoResponseHeaders for HeaderMap {
                 "Transfer-Encoding cannot be set: the server frames the body",
             ));
         }
+        for name in self.keys() {
+            if crate::header::is_singleton(name) && self.get_all(name).iter().count() > 1 {
+                return Err(crate::header::singleton_error(name));
+            }
+        }
         let mut last: Option<http::HeaderName> = None;
         for (name, value) in self {
             // `None` continues the previous name's values.

@@ -46,6 +46,29 @@ macro_rules! descriptive_methods {
             ///
             /// No status has that name; the message lists the valid ones.
             fn send_descriptive(&mut self, name: &str, body: impl Into<Body>) -> Result<&mut Self, Error>;
+
+            /// Alias of [`found`](Self::found): AdonisJS 5's name for 302.
+            fn moved_temporarily(&mut self, body: impl Into<Body>) -> &mut Self {
+                self.found(body)
+            }
+
+            /// Alias of [`payload_too_large`](Self::payload_too_large):
+            /// AdonisJS 5's name for 413.
+            fn request_entity_too_large(&mut self, body: impl Into<Body>) -> &mut Self {
+                self.payload_too_large(body)
+            }
+
+            /// Alias of [`uri_too_long`](Self::uri_too_long): AdonisJS 5's
+            /// name for 414.
+            fn request_uri_too_long(&mut self, body: impl Into<Body>) -> &mut Self {
+                self.uri_too_long(body)
+            }
+
+            /// Alias of [`range_not_satisfiable`](Self::range_not_satisfiable):
+            /// AdonisJS 5's name for 416.
+            fn requested_range_not_satisfiable(&mut self, body: impl Into<Body>) -> &mut Self {
+                self.range_not_satisfiable(body)
+            }
         }
 
         impl Descriptive for Response {
@@ -61,10 +84,16 @@ macro_rules! descriptive_methods {
                 let wanted = snake.trim_end_matches('_');
                 match wanted {
                     $( n if n == stringify!($method).trim_end_matches('_') => Ok(self.$method(body)), )*
-                    _ => Err(Error::new(Kind::Invalid(format!(
-                        "no descriptive method named {name:?}; valid: {}",
-                        [$( stringify!($method) ),*].join(", ")
-                    )))),
+                    "moved_temporarily" => Ok(self.moved_temporarily(body)),
+                    "request_entity_too_large" => Ok(self.request_entity_too_large(body)),
+                    "request_uri_too_long" => Ok(self.request_uri_too_long(body)),
+                    "requested_range_not_satisfiable" => Ok(self.requested_range_not_satisfiable(body)),
+                    _ => {
+                        let names = [$( stringify!($method), )* "moved_temporarily",
+                            "request_entity_too_large", "request_uri_too_long",
+                            "requested_range_not_satisfiable"];
+                        Err(Error::new(Kind::Invalid(unknown_name(name, wanted, &names))))
+                    }
                 }
             }
         }
@@ -72,6 +101,30 @@ macro_rules! descriptive_methods {
 }
 
 crate::status::for_each_status!(descriptive_methods);
+
+/// "no descriptive method named …; did you mean …?" with the closest names.
+fn unknown_name(name: &str, wanted: &str, names: &[&str]) -> String {
+    let mut scored: Vec<(usize, &str)> = names
+        .iter()
+        .map(|n| {
+            (
+                crate::status::edit_distance(wanted, n.trim_end_matches('_')),
+                *n,
+            )
+        })
+        .collect();
+    scored.sort();
+    let close: Vec<String> = scored
+        .iter()
+        .take(3)
+        .map(|(_, n)| format!("{n:?}"))
+        .collect();
+    format!(
+        "no descriptive method named {name:?}; did you mean {}? ({} names, one per status)",
+        close.join(", "),
+        names.len()
+    )
+}
 
 fn to_snake(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);

@@ -106,6 +106,20 @@ impl Kong<'_> {
         }
     }
 
+    /// The values Kong sends: for a one-value header (Content-Type,
+    /// Content-Length, Location, …) only the last of a list, as nginx does.
+    fn kong_values(
+        name: &HeaderName,
+        value: impl IntoHeaderValues,
+    ) -> Result<crate::header::HeaderValues, Error> {
+        let values = value.into_header_values(name)?;
+        Ok(if crate::header::is_singleton(name) {
+            values.into_last()
+        } else {
+            values
+        })
+    }
+
     /// Replaces a header (`set_header`).
     ///
     /// # Errors
@@ -116,7 +130,8 @@ impl Kong<'_> {
         if Self::is_transfer_encoding(&name) {
             return Ok(());
         }
-        self.res.try_set(name, value).map(|_| ())
+        let values = Self::kong_values(&name, value)?;
+        self.res.try_set(name, values).map(|_| ())
     }
 
     /// Adds a value to a header (`add_header`).
@@ -129,7 +144,12 @@ impl Kong<'_> {
         if Self::is_transfer_encoding(&name) {
             return Ok(());
         }
-        self.res.try_append(name, value).map(|_| ())
+        let values = Self::kong_values(&name, value)?;
+        if crate::header::is_singleton(&name) {
+            // One value: the added one replaces it, as nginx keeps one.
+            return self.res.try_set(name, values).map(|_| ());
+        }
+        self.res.try_append(name, values).map(|_| ())
     }
 
     /// Removes a header (`clear_header`).
@@ -152,7 +172,7 @@ impl Kong<'_> {
         let mut checked = Vec::new();
         for (n, v) in fields {
             let name = kong_name(n.as_ref())?;
-            let values = v.into_header_values(&name)?;
+            let values = Self::kong_values(&name, v)?;
             if !Self::is_transfer_encoding(&name) {
                 checked.push((name, values));
             }

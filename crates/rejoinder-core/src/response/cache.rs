@@ -5,8 +5,9 @@ use std::time::SystemTime;
 
 use http::header::{self, HeaderValue};
 
-use super::Response;
+use super::{IntoHttpDate, Response};
 use crate::error::Error;
+use crate::outcome::Outcome;
 use crate::vary;
 
 impl Response {
@@ -36,12 +37,35 @@ impl Response {
         self.get("etag")
     }
 
-    /// Sets Last-Modified as an HTTP date (second precision).
-    pub fn set_last_modified(&mut self, time: SystemTime) -> &mut Self {
-        let v = HeaderValue::from_str(&httpdate::fmt_http_date(time))
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
-        self.headers.insert(header::LAST_MODIFIED, v);
-        self
+    /// Sets Last-Modified as an HTTP date (second precision), from a
+    /// [`SystemTime`] (cannot fail) or, as Koa's `lastModified =` takes it,
+    /// from an HTTP-date string (checked).
+    ///
+    /// ```
+    /// # use rejoinder_core::Response;
+    /// let mut res = Response::new();
+    /// res.set_last_modified(std::time::UNIX_EPOCH);
+    /// res.set_last_modified("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+    /// assert_eq!(res.get("last-modified"), Some("Wed, 21 Oct 2015 07:28:00 GMT"));
+    /// assert!(res.set_last_modified("yesterday").is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A string that is not an HTTP date; Last-Modified is unchanged.
+    pub fn set_last_modified<T: IntoHttpDate>(
+        &mut self,
+        time: T,
+    ) -> <T::Outcome as Outcome>::Output<'_> {
+        let result = self
+            .check_open()
+            .and_then(|()| time.into_time())
+            .map(|time| {
+                let v = HeaderValue::from_str(&httpdate::fmt_http_date(time))
+                    .unwrap_or_else(|_| HeaderValue::from_static(""));
+                self.headers.insert(header::LAST_MODIFIED, v);
+            });
+        T::Outcome::finish(self, result)
     }
 
     /// Last-Modified, parsed, if present and valid.

@@ -53,7 +53,9 @@ impl Response {
     }
 
     /// Sets a header, replacing every value it had. A list of values is sent
-    /// as repeated header lines.
+    /// as repeated header lines — except for the headers that have one
+    /// value (Content-Type, Content-Length, Location, ETag, Last-Modified,
+    /// …), which refuse a list as Koa does.
     ///
     /// Given a [`HeaderName`] and a [`HeaderValue`] (or an integer), nothing
     /// can be invalid and this returns `&mut Self`; text is checked and
@@ -97,6 +99,9 @@ impl Response {
         value: V,
     ) -> Result<&mut Self, Error> {
         let (name, values) = self.checked_pair(name, value)?;
+        if crate::header::is_singleton(&name) && self.headers.contains_key(&name) {
+            return Err(crate::header::singleton_error(&name));
+        }
         self.touched(&name);
         for v in values {
             self.headers.append(name.clone(), v);
@@ -111,6 +116,9 @@ impl Response {
     ) -> Result<(HeaderName, crate::header::HeaderValues), Error> {
         let name = self.prepare(name.into_header_name()?)?;
         let values = value.into_header_values(&name)?;
+        if values.len() > 1 && crate::header::is_singleton(&name) {
+            return Err(crate::header::singleton_error(&name));
+        }
         Ok((name, values))
     }
 
@@ -155,8 +163,7 @@ impl Response {
     {
         let mut checked = Vec::new();
         for (n, v) in fields {
-            let name = self.prepare(n.into_header_name()?)?;
-            let values = v.into_header_values(&name)?;
+            let (name, values) = self.checked_pair(n, v)?;
             checked.push((name, values));
         }
         for (name, values) in checked {

@@ -95,3 +95,63 @@ impl IntoContentType for &::mime::Mime {
         self.as_ref()
     }
 }
+
+/// A time for [`Response::set_last_modified`](crate::Response::set_last_modified):
+/// a [`SystemTime`](std::time::SystemTime) (typed) or a date string
+/// (checked: an HTTP date, parsed with `httpdate`, or RFC 3339). Sealed.
+pub trait IntoHttpDate: sealed::Sealed {
+    /// [`Typed`] for `SystemTime`, [`Checked`] for text.
+    type Outcome: Outcome;
+
+    #[doc(hidden)]
+    fn into_time(self) -> Result<std::time::SystemTime, Error>;
+}
+
+impl sealed::Sealed for std::time::SystemTime {}
+impl IntoHttpDate for std::time::SystemTime {
+    type Outcome = Typed;
+    fn into_time(self) -> Result<std::time::SystemTime, Error> {
+        Ok(self)
+    }
+}
+
+/// A date as Koa's `new Date(string)` reads the common forms: an HTTP
+/// date (`httpdate`), an RFC 3339 timestamp, or an ISO date alone
+/// (midnight UTC, as JavaScript reads it).
+fn parse_date(s: &str) -> Result<std::time::SystemTime, Error> {
+    let t = s.trim();
+    httpdate::parse_http_date(t)
+        .ok()
+        .or_else(|| humantime::parse_rfc3339_weak(t).ok())
+        .or_else(|| {
+            let ok = t.len() == 10 && t.as_bytes()[4] == b'-' && t.as_bytes()[7] == b'-';
+            ok.then(|| humantime::parse_rfc3339_weak(&format!("{t}T00:00:00Z")).ok())
+                .flatten()
+        })
+        .ok_or_else(|| {
+            Error::other(format!(
+                "invalid date {s:?} for Last-Modified: an HTTP date \
+                 (\"Wed, 21 Oct 2015 07:28:00 GMT\") or an ISO 8601 one (\"2015-10-21T07:28:00Z\")"
+            ))
+        })
+}
+
+impl IntoHttpDate for &str {
+    type Outcome = Checked;
+    fn into_time(self) -> Result<std::time::SystemTime, Error> {
+        parse_date(self)
+    }
+}
+impl IntoHttpDate for &String {
+    type Outcome = Checked;
+    fn into_time(self) -> Result<std::time::SystemTime, Error> {
+        parse_date(self)
+    }
+}
+impl sealed::Sealed for String {}
+impl IntoHttpDate for String {
+    type Outcome = Checked;
+    fn into_time(self) -> Result<std::time::SystemTime, Error> {
+        parse_date(&self)
+    }
+}

@@ -46,7 +46,7 @@ mod merge;
 #[cfg(feature = "fs")]
 pub use files::FileErrorHandler;
 pub use finalize::Finalized;
-pub use input::{IntoContentType, IntoStatus};
+pub use input::{IntoContentType, IntoHttpDate, IntoStatus};
 
 /// Where a response came from (Kong's `get_source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
