@@ -120,9 +120,9 @@ fn unknown_name(name: &str, wanted: &str, names: &[&str]) -> String {
         .map(|(_, n)| format!("{n:?}"))
         .collect();
     format!(
-        "no descriptive method named {name:?}; did you mean {}? ({} names, one per status)",
+        "no descriptive method named {name:?}; did you mean {}? valid: {}",
         close.join(", "),
-        names.len()
+        names.join(", ")
     )
 }
 
