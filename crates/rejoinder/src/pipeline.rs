@@ -31,11 +31,7 @@ impl App {
             first_chunk_or_error(&mut ctx.res, &on_error).await;
         }
         let method = ctx.req.method().clone();
-        if let Some(pre) =
-            rejoinder_core::conditional::Preconditions::from_headers(ctx.req.headers())
-        {
-            rejoinder_core::conditional::apply(&mut ctx.res, &method, &pre);
-        }
+        rejoinder_core::conditional::apply(&mut ctx.res, &method, ctx.req.headers());
         if let http::header::Entry::Vacant(slot) =
             ctx.res.headers_mut().entry(crate::request_id::X_REQUEST_ID)
         {

@@ -51,6 +51,26 @@ impl Response {
         self.infer_type = false;
     }
 
+    /// Drops the body, the headers that describe it and the trailers: for a
+    /// response that replaces the representation with its status alone
+    /// (412 Precondition Failed).
+    pub(crate) fn drop_representation(&mut self) {
+        self.body = None;
+        self.trailers = None;
+        self.strip_content_headers();
+        if !self.headers.is_empty() {
+            for name in [
+                header::CONTENT_ENCODING,
+                header::CONTENT_LANGUAGE,
+                header::CONTENT_LOCATION,
+                header::CONTENT_RANGE,
+                header::CONTENT_DISPOSITION,
+            ] {
+                self.headers.remove(name);
+            }
+        }
+    }
+
     /// Sets the body with Koa's rules; the last call wins.
     ///
     /// - An untouched status becomes 200.
