@@ -53,6 +53,7 @@ pub mod middleware;
 mod panic;
 pub mod phases;
 mod pipeline;
+mod preconditions;
 pub mod prelude;
 #[cfg(feature = "koa")]
 pub mod redirect;

@@ -38,10 +38,13 @@
 //! reason phrase like any response without a body, while keeping ETag and
 //! Last-Modified, which tell the client what the current representation is.
 //!
-//! The server applies these rules after the handler ran. A handler whose
-//! method changes state (PUT, DELETE …) should check the preconditions
-//! itself with [`evaluate`] before it changes anything: answering 412
-//! afterwards does not undo the change.
+//! The server applies these rules after the handler ran, for GET and HEAD,
+//! whose response is the representation the preconditions speak of. A
+//! method that changes state (PUT, PATCH, DELETE, POST) is checked by its
+//! handler before it changes anything, with [`evaluate`] (or
+//! `Context::check_preconditions` in the server crate): a 412 answered
+//! after the change would not undo it, and the new representation's
+//! validators would fail the client's own If-Match.
 //!
 //! # Examples
 //!
@@ -58,13 +61,13 @@
 //! apply(&mut res, &Method::GET, &req);
 //! assert_eq!(res.status().as_u16(), 304);
 //!
-//! // A write whose If-Match names an older version.
+//! // A GET whose If-Match names an older version.
 //! let mut req = HeaderMap::new();
 //! req.insert("if-match", HeaderValue::from_static("\"v0\""));
 //! let mut res = Response::new();
 //! res.set_etag("v1").unwrap();
-//! res.set_body("updated");
-//! apply(&mut res, &Method::PUT, &req);
+//! res.set_body("current");
+//! apply(&mut res, &Method::GET, &req);
 //! assert_eq!(res.status().as_u16(), 412);
 //! assert!(res.body().is_none());
 //! ```
@@ -140,7 +143,13 @@ pub fn evaluate(method: &Method, request: &HeaderMap, current: Option<Validators
 /// A request without conditional or range headers costs a few header
 /// lookups and no allocation; a response that is not 2xx costs nothing.
 pub fn apply(res: &mut Response, method: &Method, request: &HeaderMap) {
-    if !res.status().is_success() || res.headers_sent() {
+    // After the handler, only a safe method can still honour a failed
+    // precondition: a write has happened by now, and the response's
+    // validators describe the new state (a PUT that set a new ETag would
+    // fail its own If-Match). Handlers of other methods evaluate first
+    // (`evaluate`, `Context::check_preconditions`).
+    let safe = *method == Method::GET || *method == Method::HEAD;
+    if !safe || !res.status().is_success() || res.headers_sent() {
         return;
     }
     let etag = res.headers().get(header::ETAG).map(HeaderValue::as_bytes);
