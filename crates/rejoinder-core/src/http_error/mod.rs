@@ -38,75 +38,11 @@ use crate::body::Json;
 use crate::error::Error;
 use crate::{status, IntoResponse, Response};
 
-/// The error names Boom puts in `payload.error` (its own table, which keeps
-/// some older phrases such as "Request Time-out").
-const BOOM_NAMES: &[(u16, &str)] = &[
-    (100, "Continue"),
-    (101, "Switching Protocols"),
-    (102, "Processing"),
-    (200, "OK"),
-    (201, "Created"),
-    (202, "Accepted"),
-    (203, "Non-Authoritative Information"),
-    (204, "No Content"),
-    (205, "Reset Content"),
-    (206, "Partial Content"),
-    (207, "Multi-Status"),
-    (300, "Multiple Choices"),
-    (301, "Moved Permanently"),
-    (302, "Moved Temporarily"),
-    (303, "See Other"),
-    (304, "Not Modified"),
-    (305, "Use Proxy"),
-    (307, "Temporary Redirect"),
-    (400, "Bad Request"),
-    (401, "Unauthorized"),
-    (402, "Payment Required"),
-    (403, "Forbidden"),
-    (404, "Not Found"),
-    (405, "Method Not Allowed"),
-    (406, "Not Acceptable"),
-    (407, "Proxy Authentication Required"),
-    (408, "Request Time-out"),
-    (409, "Conflict"),
-    (410, "Gone"),
-    (411, "Length Required"),
-    (412, "Precondition Failed"),
-    (413, "Request Entity Too Large"),
-    (414, "Request-URI Too Large"),
-    (415, "Unsupported Media Type"),
-    (416, "Requested Range Not Satisfiable"),
-    (417, "Expectation Failed"),
-    (418, "I'm a teapot"),
-    (422, "Unprocessable Entity"),
-    (423, "Locked"),
-    (424, "Failed Dependency"),
-    (425, "Too Early"),
-    (426, "Upgrade Required"),
-    (428, "Precondition Required"),
-    (429, "Too Many Requests"),
-    (431, "Request Header Fields Too Large"),
-    (451, "Unavailable For Legal Reasons"),
-    (500, "Internal Server Error"),
-    (501, "Not Implemented"),
-    (502, "Bad Gateway"),
-    (503, "Service Unavailable"),
-    (504, "Gateway Time-out"),
-    (505, "HTTP Version Not Supported"),
-    (506, "Variant Also Negotiates"),
-    (507, "Insufficient Storage"),
-    (509, "Bandwidth Limit Exceeded"),
-    (510, "Not Extended"),
-    (511, "Network Authentication Required"),
-];
+mod names;
+mod payload;
 
-/// Boom's error name for a status, `"Unknown"` for unlisted codes.
-pub fn error_name(status: u16) -> &'static str {
-    BOOM_NAMES
-        .iter()
-        .find(|(c, _)| *c == status)
-        .map_or("Unknown", |(_, n)| n)
-}
+pub use names::error_name;
+use payload::{Payload, PayloadAttributes};
 
 /// The message a 500 shows instead of its own.
 pub const HIDDEN_MESSAGE: &str = "An internal server error occurred";
@@ -592,57 +528,5 @@ impl IntoResponse for HttpError {
         *res.headers_mut() = self.headers();
         res.set_body(Json(self.wire_payload()));
         res
-    }
-}
-
-/// Boom's payload, serialized in Boom's key order.
-#[derive(serde::Serialize)]
-struct Payload<'a> {
-    #[serde(rename = "statusCode")]
-    status_code: u16,
-    error: &'a str,
-    message: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    attributes: Option<PayloadAttributes<'a>>,
-}
-
-/// `attributes`: the token68 string, or the auth-params (nulls as `""`)
-/// followed by the message as `error`.
-enum PayloadAttributes<'a> {
-    Token(&'a str),
-    Map {
-        list: &'a [(String, Value)],
-        error: Option<&'a str>,
-    },
-}
-
-impl serde::Serialize for PayloadAttributes<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        match self {
-            PayloadAttributes::Token(t) => serializer.serialize_str(t),
-            PayloadAttributes::Map { list, error } => {
-                // The message replaces an `error` auth-param where it stands
-                // (as Boom's object assignment does), else comes last.
-                let mut map = serializer.serialize_map(None)?;
-                let mut wrote_error = false;
-                for (k, v) in list.iter() {
-                    match (k.as_str(), error, v) {
-                        ("error", Some(e), _) => {
-                            if !wrote_error {
-                                map.serialize_entry(k, e)?;
-                                wrote_error = true;
-                            }
-                        }
-                        (_, _, Value::Null) => map.serialize_entry(k, "")?,
-                        (_, _, v) => map.serialize_entry(k, v)?,
-                    }
-                }
-                if let (Some(e), false) = (error, wrote_error) {
-                    map.serialize_entry("error", e)?;
-                }
-                map.end()
-            }
-        }
     }
 }
