@@ -177,10 +177,7 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "response operation refused; sending 500");
-        let mut res = Response::new();
-        res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
-        res.set_error_cause(std::sync::Arc::new(self));
-        res
+        Response::from_error(StatusCode::INTERNAL_SERVER_ERROR, self)
     }
 }
 

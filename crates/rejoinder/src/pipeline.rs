@@ -2,8 +2,6 @@
 //! and the handler run on it, then late handlers, conditional requests, the
 //! request id, header filters, finalize, body filters and the log phase.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use rejoinder_core::{ResBody, Response};
 
@@ -101,13 +99,12 @@ async fn first_chunk_or_error(
         Some(Err(e)) => {
             let (message, status) = on_error(&e);
             tracing::error!(error = %e, status, "stream failed before its first byte");
-            let mut err = Response::new();
-            if err.set_status(status).is_err() {
-                err.set_status(http::StatusCode::INTERNAL_SERVER_ERROR);
-            }
-            let _ = err.set_type("text/plain; charset=utf-8");
+            let status = rejoinder_core::status::Range::Any
+                .check(status)
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            let mut err = Response::from_error(status, StreamFailed(e.to_string()));
+            err.set_type(rejoinder_core::mime::TEXT_PLAIN_UTF_8);
             err.set_body(message);
-            err.set_error_cause(Arc::new(StreamFailed(e.to_string())));
             *res = err;
         }
         None => {

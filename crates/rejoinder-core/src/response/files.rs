@@ -2,7 +2,6 @@
 //! that cannot be sent.
 
 use std::io;
-use std::sync::Arc;
 
 use http::StatusCode;
 
@@ -29,13 +28,12 @@ pub(crate) fn file_error(err: &io::Error, on_error: Option<&FileErrorHandler>) -
     if status >= 500 {
         tracing::error!(error = %err, status, "file could not be sent");
     }
-    let mut res = Response::new();
-    if res.set_status(status).is_err() {
-        res.set_status(StatusCode::INTERNAL_SERVER_ERROR);
-    }
-    res.set_type("text/plain; charset=utf-8").ok();
+    let status = crate::status::Range::Any
+        .check(status)
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut res = Response::from_error(status, io::Error::new(err.kind(), err.to_string()));
+    res.set_type(crate::mime::TEXT_PLAIN_UTF_8);
     res.set_body(message);
-    res.set_error_cause(Arc::new(io::Error::new(err.kind(), err.to_string())));
     Abort::new(res)
 }
 

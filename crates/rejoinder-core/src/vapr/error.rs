@@ -1,7 +1,6 @@
 //! Why a value is not a vapr response.
 
 use std::fmt;
-use std::sync::Arc;
 
 use http::StatusCode;
 
@@ -192,10 +191,8 @@ impl IntoResponse for VaprError {
     /// response's [error cause](Response::error_cause).
     fn into_response(self) -> Response {
         tracing::error!(error = %self, "invalid vapr response; sending 500");
-        let mut res = Response::new();
-        res.apply_status(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = Response::from_error(StatusCode::INTERNAL_SERVER_ERROR, self);
         res.set_body_raw(Body::Empty, false);
-        res.set_error_cause(Arc::new(self));
         res
     }
 }
