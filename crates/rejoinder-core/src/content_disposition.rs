@@ -220,7 +220,10 @@ fn push_encoded(out: &mut String, s: &str) {
 /// A header value from text whose characters are all ISO-8859-1 (as
 /// Content-Disposition's quoted fallback is): one byte per character, as
 /// RFC 6266 reads it.
-#[cfg_attr(not(any(feature = "koa", all(feature = "adonis", feature = "fs"))), allow(dead_code))]
+#[cfg_attr(
+    not(any(feature = "koa", all(feature = "adonis", feature = "fs"))),
+    allow(dead_code)
+)]
 pub(crate) fn header_value(value: &str) -> http::HeaderValue {
     let bytes: Vec<u8> = value
         .chars()
