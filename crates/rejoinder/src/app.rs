@@ -2,23 +2,16 @@
 //! held behind one `Arc`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use rejoinder_core::Response;
 
 use crate::context::Context;
 use crate::handler::Handler;
+use crate::limits::Limits;
 use crate::middleware::{LateHandler, Middleware};
 use crate::phases::{BodyChunk, BodyFilter, HeaderFilter, LogCallback, LogEntry};
 use crate::request::Request;
 use crate::shared::Shared;
-
-/// Connection settings.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Config {
-    pub(crate) header_read_timeout: Duration,
-    pub(crate) shutdown_timeout: Duration,
-}
 
 /// A rejoinder application.
 ///
@@ -50,14 +43,14 @@ pub(crate) struct AppInner {
     pub(crate) header_filters: Vec<Arc<HeaderFilter>>,
     pub(crate) body_filters: Option<Arc<[Arc<BodyFilter>]>>,
     pub(crate) log: Option<Arc<[Arc<LogCallback>]>>,
-    pub(crate) config: Config,
+    pub(crate) limits: Limits,
     pub(crate) shared: Arc<Shared>,
 }
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
-            .field("config", &self.inner.config)
+            .field("limits", &self.inner.limits)
             .field("middleware", &self.inner.middleware.len())
             .finish_non_exhaustive()
     }
@@ -82,10 +75,7 @@ impl App {
                 header_filters: Vec::new(),
                 body_filters: None,
                 log: None,
-                config: Config {
-                    header_read_timeout: Duration::from_secs(30),
-                    shutdown_timeout: Duration::from_secs(30),
-                },
+                limits: Limits::default(),
                 shared: Arc::new(Shared::default()),
             }),
         }
@@ -202,21 +192,11 @@ impl App {
         self
     }
 
-    /// How long a client may take to send the request head (default 30 s);
-    /// slower connections are closed.
-    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
-        self.inner_mut().config.header_read_timeout = timeout;
-        self
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
     }
 
-    /// How long a graceful shutdown waits for in-flight requests (default
-    /// 30 s) before closing the remaining connections.
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.inner_mut().config.shutdown_timeout = timeout;
-        self
-    }
-
-    pub(crate) fn config(&self) -> &Config {
-        &self.inner.config
+    pub(crate) fn limits_mut(&mut self) -> &mut Limits {
+        &mut self.inner_mut().limits
     }
 }

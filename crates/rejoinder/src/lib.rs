@@ -13,9 +13,10 @@
 //! - [`router`]: routes, parameters, nesting, per-route middleware and limits.
 //! - [`request`]: bodies (`json`, `form`, `text`, `bytes`, streams), query.
 //! - [`phases`]: Kong's header, body and log phases.
+//! - [`limits`]: timeouts, head and URI sizes, the connection cap.
 //! - [`App`]: puts it together; [`App::listen`] serves it with hyper 1.x
-//!   (HTTP/1.1 and HTTP/2 on one port, keep-alive, a header-read timeout,
-//!   graceful shutdown, panic isolation).
+//!   (HTTP/1.1 and HTTP/2 on one port, keep-alive, the limits, graceful
+//!   shutdown, panic isolation).
 //!
 //! # Examples
 //!
@@ -49,6 +50,7 @@ pub mod handler;
 pub mod jsonp;
 #[cfg(feature = "kong")]
 mod kong_exit;
+pub mod limits;
 pub mod middleware;
 mod panic;
 pub mod phases;

@@ -1,5 +1,6 @@
-//! One request through an app: the context is made, the middleware chain
-//! and the handler run on it, then late handlers, conditional requests, the
+//! One request through an app: the context is made, the request checked
+//! against the limits, the middleware chain and the handler run on it (within
+//! the request timeout), then late handlers, conditional requests, the
 //! request id, header filters, finalize, body filters and the log phase.
 
 use bytes::Bytes;
@@ -19,9 +20,20 @@ impl App {
         let inner = &*self.inner;
         let started = inner.log.is_some().then(std::time::Instant::now);
         let mut ctx = Context::with_shared(req, inner.shared.clone());
-        Next::new(&inner.middleware, &*inner.handler)
-            .run(&mut ctx)
-            .await;
+        if let Some(refusal) = inner.limits.refuse(ctx.req.uri(), ctx.req.headers()) {
+            ctx.res = refusal;
+        } else {
+            let chain = Next::new(&inner.middleware, &*inner.handler).run(&mut ctx);
+            match inner.limits.request_timeout {
+                None => chain.await,
+                Some(limit) => {
+                    if tokio::time::timeout(limit, chain).await.is_err() {
+                        tracing::warn!(?limit, "request timed out; the handler was dropped");
+                        ctx.res = crate::limits::Limits::timed_out(limit);
+                    }
+                }
+            }
+        }
         for handler in &inner.late {
             crate::panic::catch("a late handler", || handler(&ctx.req, &mut ctx.res));
         }

@@ -1,0 +1,290 @@
+//! One connection's clock: how many requests are in flight, when it went
+//! idle, when the bytes of its next head began to arrive, and the deadline
+//! these give. The socket wrapper ([`Watched`]) notices the first bytes of a
+//! head, the response body wrapper ([`Tracked`]) notices when a response is
+//! done, and the connection's task sleeps until the deadline (see
+//! `drive` in the parent module).
+//!
+//! hyper's own header-read timeout is not used: under hyper-util's
+//! protocol detection it starts only once a byte has arrived, so a
+//! connection that never speaks was never closed. Here the first deadline
+//! counts from accept.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::task::AtomicWaker;
+use http_body::{Body, Frame, SizeHint};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+
+/// Not yet (no response finished, no head begun).
+const NEVER: u64 = u64::MAX;
+
+/// What a connection's deadline is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// A request head: from accept, or from the first byte after idling.
+    Head,
+    /// The next request on an idle keep-alive connection.
+    Idle,
+}
+
+/// Shared by a connection's socket, its response bodies and its task.
+pub(crate) struct ConnState {
+    epoch: Instant,
+    header_ms: u64,
+    idle_ms: u64,
+    inflight: AtomicUsize,
+    /// Milliseconds after `epoch` the last response finished.
+    idle_since: AtomicU64,
+    /// Milliseconds after `epoch` the first byte of the next head arrived.
+    head_since: AtomicU64,
+    /// Milliseconds after `epoch` the task will next look at the deadline.
+    armed: AtomicU64,
+    /// Set when a deadline earlier than `armed` appeared.
+    rearm: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl std::fmt::Debug for ConnState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnState")
+            .field("inflight", &self.inflight.load(Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX / 4)
+}
+
+impl ConnState {
+    /// A connection accepted now.
+    pub(crate) fn new(header_read: Duration, keep_alive: Duration) -> Arc<ConnState> {
+        let header_ms = millis(header_read);
+        Arc::new(ConnState {
+            epoch: Instant::now(),
+            header_ms,
+            idle_ms: millis(keep_alive),
+            inflight: AtomicUsize::new(0),
+            idle_since: AtomicU64::new(NEVER),
+            head_since: AtomicU64::new(NEVER),
+            armed: AtomicU64::new(header_ms),
+            rearm: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        })
+    }
+
+    fn now_ms(&self) -> u64 {
+        millis(self.epoch.elapsed())
+    }
+
+    /// The instant `ms` after accept.
+    pub(crate) fn instant(&self, ms: u64) -> Instant {
+        self.epoch + Duration::from_millis(ms)
+    }
+
+    /// Bytes arrived on the socket.
+    fn on_bytes(&self) {
+        if self.inflight.load(Relaxed) == 0 && self.head_since.load(Relaxed) == NEVER {
+            let now = self.now_ms();
+            self.head_since.store(now, Relaxed);
+            self.pull_in(now.saturating_add(self.header_ms));
+        }
+    }
+
+    /// A request head is complete and goes to the app; the guard ends it.
+    pub(crate) fn begin(self: &Arc<Self>) -> Guard {
+        self.inflight.fetch_add(1, Relaxed);
+        self.head_since.store(NEVER, Relaxed);
+        Guard(self.clone())
+    }
+
+    fn end(&self) {
+        if self.inflight.fetch_sub(1, Relaxed) == 1 {
+            let now = self.now_ms();
+            self.idle_since.store(now, Relaxed);
+            self.pull_in(now.saturating_add(self.idle_ms));
+        }
+    }
+
+    /// Wakes the task if `deadline` comes before the one it sleeps to.
+    fn pull_in(&self, deadline: u64) {
+        if deadline < self.armed.load(Relaxed) {
+            self.rearm.store(true, Relaxed);
+            self.waker.wake();
+        }
+    }
+
+    /// The deadline now, and what it waits for; `None` while requests are
+    /// in flight (their responses are not limited here).
+    pub(crate) fn deadline(&self) -> Option<(u64, Wait)> {
+        if self.inflight.load(Relaxed) > 0 {
+            return None;
+        }
+        let idle = self.idle_since.load(Relaxed);
+        if idle == NEVER {
+            return Some((self.header_ms, Wait::Head));
+        }
+        let head = self.head_since.load(Relaxed);
+        if head != NEVER {
+            return Some((head.saturating_add(self.header_ms), Wait::Head));
+        }
+        Some((idle.saturating_add(self.idle_ms), Wait::Idle))
+    }
+
+    /// Records the deadline the task sleeps to next (`ms` after accept).
+    pub(crate) fn arm(&self, ms: u64) {
+        self.armed.store(ms, Relaxed);
+    }
+
+    /// Ready once an earlier deadline appeared since the last call.
+    pub(crate) fn poll_rearm(&self, cx: &mut Context<'_>) -> Poll<()> {
+        self.waker.register(cx.waker());
+        if self.rearm.swap(false, Relaxed) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+
+    /// Milliseconds after accept, now.
+    pub(crate) fn elapsed_ms(&self) -> u64 {
+        self.now_ms()
+    }
+
+    /// How often a busy connection looks at its deadline again.
+    pub(crate) fn recheck_ms(&self) -> u64 {
+        self.header_ms.min(self.idle_ms).max(1)
+    }
+}
+
+/// Ends a request when dropped: with its response body, or with its
+/// service future if the response never came.
+#[derive(Debug)]
+pub(crate) struct Guard(Arc<ConnState>);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+/// A response body that ends its request when it is dropped (hyper drops it
+/// once written, or when the connection goes away).
+#[derive(Debug)]
+pub(crate) struct Tracked<B> {
+    body: B,
+    _guard: Guard,
+}
+
+impl<B> Tracked<B> {
+    pub(crate) fn new(body: B, guard: Guard) -> Self {
+        Tracked {
+            body,
+            _guard: guard,
+        }
+    }
+}
+
+impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
+    type Data = Bytes;
+    type Error = B::Error;
+
+    #[inline]
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
+        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    }
+
+    #[inline]
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    #[inline]
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+/// A socket that tells its connection when bytes arrive, and holds the
+/// connection's place under the cap.
+#[derive(Debug)]
+pub(crate) struct Watched<S> {
+    // Declared first so it is released before the socket closes: a client
+    // that sees the close can connect again at once.
+    _permit: OwnedSemaphorePermit,
+    stream: S,
+    state: Arc<ConnState>,
+}
+
+impl<S> Watched<S> {
+    pub(crate) fn new(stream: S, state: Arc<ConnState>, permit: OwnedSemaphorePermit) -> Self {
+        Watched {
+            _permit: permit,
+            stream,
+            state,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.state.on_bytes();
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+    #[inline]
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    #[inline]
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+    }
+
+    #[inline]
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    #[inline]
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    #[inline]
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
