@@ -1,17 +1,24 @@
 //! Content-Disposition headers, built as the `content-disposition` package
-//! (1.0) builds them.
+//! (1.0) builds them, with the hardening RFC 6266 asks for where the package
+//! is lax (each departure is a named rule in the conformance runner):
 //!
-//! Only the last path component of the file name is used (directories are
-//! split on `/`, as Node's POSIX `path.basename` does; a `\` is part of the
-//! name). A name that fits a quoted string goes in `filename="…"` with `\`
-//! and `"` escaped. Otherwise, and whenever the name contains something that
-//! looks like a percent escape, the UTF-8 name is also sent as RFC 5987
-//! `filename*=UTF-8''…`, next to an ISO-8859-1 fallback in which every
-//! character outside ISO-8859-1 (and every control character) becomes `?`.
-//! The fallback can be turned off or given explicitly with [`Fallback`].
+//! - Only the last path component of the file name is used, split on `/`
+//!   and on `\`, with a drive prefix (`C:`) dropped: `C:\Users\x\a.txt`,
+//!   `\\server\share\a.txt` and `../a.txt` all send `a.txt`. (The package
+//!   splits on `/` only.)
+//! - Control characters (C0, DEL, C1) and the bidirectional formatting
+//!   characters (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C: an
+//!   RTL override can show `invoice\u{202E}fdp.exe` as `invoiceexe.pdf`) are
+//!   removed from the name, from `filename` and `filename*` alike. (The
+//!   package turns them into `?` in one and sends them encoded in the other.)
+//! - The plain `filename="…"` is ASCII: every other character becomes `?`,
+//!   and the UTF-8 name goes in RFC 5987 `filename*=UTF-8''…`. (The package
+//!   sends ISO-8859-1 characters raw in `filename`.)
 //!
-//! The header value is returned as a `String`; characters up to U+00FF stand
-//! for the ISO-8859-1 byte of the same number, as in the package.
+//! As in the package, a name that is printable ASCII goes in
+//! `filename="…"` with `\` and `"` escaped; a name that also contains
+//! something that looks like a percent escape is sent as `filename*` too;
+//! the fallback can be turned off or given explicitly with [`Fallback`].
 //!
 //! # Examples
 //!
@@ -26,6 +33,10 @@
 //! assert_eq!(
 //!     content_disposition(Some("€ rates.txt"), &opts).unwrap(),
 //!     r#"attachment; filename="? rates.txt"; filename*=UTF-8''%E2%82%AC%20rates.txt"#,
+//! );
+//! assert_eq!(
+//!     content_disposition(Some(r"C:\Users\x\naïve.txt"), &opts).unwrap(),
+//!     r#"attachment; filename="na?ve.txt"; filename*=UTF-8''na%C3%AFve.txt"#,
 //! );
 //!
 //! let inline = Options { disposition: Disposition::Inline, fallback: Fallback::Off };
@@ -55,14 +66,15 @@ pub enum Disposition {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Fallback {
     /// Derive it from the name, replacing every character outside
-    /// ISO-8859-1 with `?` (the package's `true`, the default).
+    /// printable ASCII with `?` (the package's `true`, the default).
     #[default]
     Auto,
     /// Send no fallback: a name that does not fit a quoted string is sent
     /// only as `filename*` (the package's `false`).
     Off,
     /// Send this name (its last path component) as the fallback. It must be
-    /// ISO-8859-1 without control characters.
+    /// ISO-8859-1 without control characters, as in the package; characters
+    /// outside ASCII are sent as `?`.
     Name(String),
 }
 
@@ -110,20 +122,20 @@ pub fn content_disposition(filename: Option<&str>, options: &Options) -> Result<
         }
         if let Some(ext) = params.extended {
             out.push_str("; filename*=UTF-8''");
-            push_encoded(&mut out, ext);
+            push_encoded(&mut out, &ext);
         }
     }
     Ok(out)
 }
 
 /// The filename parameters (the package's `createparams`).
-struct Params<'a> {
+struct Params {
     plain: Option<String>,
-    extended: Option<&'a str>,
+    extended: Option<String>,
 }
 
-impl<'a> Params<'a> {
-    fn new(filename: &'a str, fallback: &Fallback) -> Result<Self, Error> {
+impl Params {
+    fn new(filename: &str, fallback: &Fallback) -> Result<Self, Error> {
         if let Fallback::Name(f) = fallback {
             if !f.chars().all(is_latin1) {
                 return Err(Error::new(Kind::Disposition(
@@ -132,41 +144,68 @@ impl<'a> Params<'a> {
                 )));
             }
         }
-        let name = basename(filename);
-        let is_quoted_string = is_text(name);
+        let name = file_name(filename);
+        let is_ascii = is_ascii_text(&name);
         let fallback_name = match fallback {
-            Fallback::Auto => Some(latin1(name)),
+            Fallback::Auto => Some(ascii(&name)),
             Fallback::Off => None,
-            Fallback::Name(f) => Some(basename(f).to_owned()),
+            Fallback::Name(f) => Some(ascii(&file_name(f))),
         };
-        let fallback_name = fallback_name.filter(|f| f != name);
+        let fallback_name = fallback_name.filter(|f| *f != name);
         let has_fallback = fallback_name.is_some();
-        let extended = (has_fallback || !is_quoted_string || has_hex_escape(name)).then_some(name);
         let plain = match fallback_name {
             Some(f) => Some(f),
-            None => is_quoted_string.then(|| name.to_owned()),
+            None => is_ascii.then(|| name.clone()),
         };
+        let extended = (has_fallback || !is_ascii || has_hex_escape(&name)).then_some(name);
         Ok(Params { plain, extended })
     }
 }
 
-/// Node's POSIX `path.basename`: trailing slashes dropped, then everything
-/// after the last `/`.
-fn basename(path: &str) -> &str {
-    let trimmed = path.trim_end_matches('/');
-    trimmed.rfind('/').map_or(trimmed, |i| &trimmed[i + 1..])
+/// The name a receiver may save the file as: the last path component
+/// (split on `/` and `\\`, trailing separators and a drive prefix dropped),
+/// without control or bidirectional formatting characters.
+///
+/// ```
+/// use rejoinder_core::content_disposition::file_name;
+///
+/// assert_eq!(file_name(r"C:\Users\x\report.pdf"), "report.pdf");
+/// assert_eq!(file_name(r"\\server\share\a.txt"), "a.txt");
+/// assert_eq!(file_name("../../etc/passwd"), "passwd");
+/// assert_eq!(file_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
+/// assert_eq!(file_name("a\r\nb.txt"), "ab.txt");
+/// ```
+pub fn file_name(path: &str) -> String {
+    let trimmed = path.trim_end_matches(['/', '\\']);
+    let last = trimmed
+        .rfind(['/', '\\'])
+        .map_or(trimmed, |i| &trimmed[i + 1..]);
+    let last = match last.as_bytes() {
+        [drive, b':', ..] if drive.is_ascii_alphabetic() => &last[2..],
+        _ => last,
+    };
+    last.chars().filter(|&c| !is_hidden(c)).collect()
 }
 
-/// A character the package keeps in a fallback (`[\x20-\x7e\xa0-\xff]`).
+/// Control characters (C0, DEL, C1) and the bidirectional formatting
+/// characters, which can make a name display as something else.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// A character the package accepts in an explicit fallback
+/// (`[\x20-\x7e\xa0-\xff]`).
 fn is_latin1(c: char) -> bool {
     matches!(c, '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{ff}')
 }
 
-/// The package's `TEXT_REGEXP`: non-empty, `[\x20-\x7e\x80-\xff]` only.
-fn is_text(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| matches!(c, '\u{20}'..='\u{7e}' | '\u{80}'..='\u{ff}'))
+/// Non-empty printable ASCII: fits `filename="…"` as it is.
+fn is_ascii_text(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| matches!(b, 0x20..=0x7e))
 }
 
 /// Whether `s` contains `%` followed by two hex digits.
@@ -176,12 +215,13 @@ fn has_hex_escape(s: &str) -> bool {
         .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
 }
 
-/// The package's `getlatin1`: each UTF-16 code unit outside the kept range
-/// becomes `?`, so a character beyond U+FFFF gives two.
-fn latin1(name: &str) -> String {
+/// The ASCII fallback: each UTF-16 code unit outside printable ASCII
+/// becomes `?` (as the package's `getlatin1` does for its wider range), so a
+/// character beyond U+FFFF gives two.
+fn ascii(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
-        if is_latin1(c) {
+        if c.is_ascii() && !c.is_ascii_control() {
             out.push(c);
         } else {
             out.extend(std::iter::repeat_n('?', c.len_utf16()));
@@ -217,19 +257,13 @@ fn push_encoded(out: &mut String, s: &str) {
     }
 }
 
-/// A header value from text whose characters are all ISO-8859-1 (as
-/// Content-Disposition's quoted fallback is): one byte per character, as
-/// RFC 6266 reads it.
+/// The header value of a built Content-Disposition (always ASCII).
 #[cfg_attr(
     not(any(feature = "koa", all(feature = "adonis", feature = "fs"))),
     allow(dead_code)
 )]
 pub(crate) fn header_value(value: &str) -> http::HeaderValue {
-    let bytes: Vec<u8> = value
-        .chars()
-        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
-        .collect();
-    http::HeaderValue::from_bytes(&bytes)
+    http::HeaderValue::from_str(value)
         .unwrap_or_else(|_| http::HeaderValue::from_static("attachment"))
 }
 
@@ -269,21 +303,38 @@ mod tests {
             cd(r#"say "hi".txt"#),
             r#"attachment; filename="say \"hi\".txt""#
         );
-        assert_eq!(cd(r"a\b.txt"), r#"attachment; filename="a\\b.txt""#);
         assert_eq!(cd("it's.txt"), r#"attachment; filename="it's.txt""#);
     }
 
     #[test]
-    fn directories_are_dropped_on_slash_only() {
+    fn directories_are_dropped_on_either_slash_and_drives_too() {
         assert_eq!(cd("dir/file.txt"), r#"attachment; filename="file.txt""#);
         assert_eq!(cd("/abs/to/r.csv/"), r#"attachment; filename="r.csv""#);
-        assert_eq!(cd(r"C:\x\f.txt"), r#"attachment; filename="C:\\x\\f.txt""#);
+        assert_eq!(cd(r"a\b.txt"), r#"attachment; filename="b.txt""#);
+        assert_eq!(cd(r"C:\x\f.txt"), r#"attachment; filename="f.txt""#);
+        assert_eq!(cd("C:f.txt"), r#"attachment; filename="f.txt""#);
+        assert_eq!(cd(r"\\srv\share\f.txt"), r#"attachment; filename="f.txt""#);
+        assert_eq!(cd(r"..\..\f.txt"), r#"attachment; filename="f.txt""#);
         assert_eq!(cd("/"), "attachment; filename*=UTF-8''");
     }
 
     #[test]
-    fn latin1_names_need_no_extended_parameter() {
-        assert_eq!(cd("naïve.pdf"), "attachment; filename=\"naïve.pdf\"");
+    fn the_plain_filename_is_ascii() {
+        assert_eq!(
+            cd("naïve.pdf"),
+            "attachment; filename=\"na?ve.pdf\"; filename*=UTF-8''na%C3%AFve.pdf"
+        );
+        for name in [
+            "naïve résumé.pdf",
+            "日本語.txt",
+            "\u{a0}.txt",
+            "ÿ",
+            "😀.png",
+        ] {
+            let header = cd(name);
+            assert!(header.is_ascii(), "{header}");
+            assert!(header.contains("filename*=UTF-8''"), "{header}");
+        }
     }
 
     #[test]
@@ -297,15 +348,31 @@ mod tests {
             cd("😀.png"),
             "attachment; filename=\"??.png\"; filename*=UTF-8''%F0%9F%98%80.png"
         );
-        // Control characters are not quotable.
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_removed_from_both_parameters() {
+        assert_eq!(cd("a\tb"), r#"attachment; filename="ab""#);
+        assert_eq!(cd("a\u{85}b"), r#"attachment; filename="ab""#);
+        assert_eq!(cd("a\u{1b}[31mb"), r#"attachment; filename="a[31mb""#);
+        for name in ["a\r\nb", "a\0b", "a\u{7f}b", "a\u{9b}b"] {
+            assert_eq!(cd(name), r#"attachment; filename="ab""#, "{name:?}");
+        }
         assert_eq!(
-            cd("a\tb"),
-            "attachment; filename=\"a?b\"; filename*=UTF-8''a%09b"
+            cd("invoice\u{202e}fdp.exe"),
+            r#"attachment; filename="invoicefdp.exe""#
         );
-        // C1 controls are quotable text but not kept in the fallback.
+        for bidi in [
+            '\u{200e}', '\u{200f}', '\u{061c}', '\u{202a}', '\u{2066}', '\u{2069}',
+        ] {
+            assert_eq!(
+                cd(&format!("a{bidi}b.txt")),
+                r#"attachment; filename="ab.txt""#
+            );
+        }
         assert_eq!(
-            cd("a\u{85}b"),
-            "attachment; filename=\"a?b\"; filename*=UTF-8''a%C2%85b"
+            cd("é\u{202e}\n.txt"),
+            "attachment; filename=\"?.txt\"; filename*=UTF-8''%C3%A9.txt"
         );
     }
 
@@ -339,7 +406,7 @@ mod tests {
         );
         assert_eq!(
             with(Some("naïve.txt"), Disposition::Attachment, Fallback::Off),
-            "attachment; filename=\"naïve.txt\""
+            "attachment; filename*=UTF-8''na%C3%AFve.txt"
         );
     }
 
@@ -363,6 +430,11 @@ mod tests {
         assert_eq!(
             with(Some("a.pdf"), Disposition::Attachment, name("dir/a.pdf")),
             "attachment; filename=\"a.pdf\""
+        );
+        // An ISO-8859-1 fallback is accepted and sent as ASCII.
+        assert_eq!(
+            with(Some("€.txt"), Disposition::Attachment, name("ü.txt")),
+            "attachment; filename=\"?.txt\"; filename*=UTF-8''%E2%82%AC.txt"
         );
         let err = content_disposition(
             Some("x.txt"),

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use http::header;
 
-use crate::content_disposition::{content_disposition, header_value, Options};
+use crate::content_disposition::{content_disposition, file_name, header_value, Options};
 use crate::Response;
 
 /// Koa's response helpers beyond the core [`Response`]. Sealed; in scope
@@ -32,7 +32,10 @@ impl KoaResponse for Response {
         options: &Options,
     ) -> Result<&mut Self, crate::Error> {
         let header = content_disposition(filename, options)?;
-        let ext = filename
+        // The type follows the name the receiver will see.
+        let name = filename.map(file_name);
+        let ext = name
+            .as_deref()
             .and_then(|n| Path::new(n).extension())
             .and_then(|e| e.to_str());
         if let Some(ext) = ext {

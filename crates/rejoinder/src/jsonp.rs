@@ -2,8 +2,8 @@
 //!
 //! The callback name comes from the request's query parameter named by
 //! [`App::jsonp_callback`](crate::App::jsonp_callback) (`callback` by
-//! default), else that name itself. Only `[]`, word characters, `$` and `.`
-//! are kept; a callback that is empty after cleaning falls back to plain
+//! default), else that name itself. Only `[]`, ASCII word characters, `$`
+//! and `.` are kept; a callback that is empty after cleaning falls back to plain
 //! JSON. The body is `/**/ typeof cb === 'function' && cb(<json>);` with
 //! U+2028 and U+2029 escaped, sent as `text/javascript` with
 //! `X-Content-Type-Options: nosniff` (the Rosetta Flash defence).
@@ -23,10 +23,13 @@ use rejoinder_core::Response;
 
 use crate::context::Context;
 
+/// Keeps what the original's `[^\[\]\w$.]` keeps: ASCII letters, digits,
+/// `_`, `[`, `]`, `$` and `.` (JavaScript's `\w` is ASCII-only, so Unicode
+/// letters and digits go too).
 fn clean(callback: &str) -> String {
     callback
         .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '_' | '[' | ']' | '$' | '.'))
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']' | '$' | '.'))
         .collect()
 }
 

@@ -121,9 +121,14 @@ impl Redirect<'_> {
         } else {
             format!("{path}?{qs}")
         };
+        // Checked before anything changes: a refused redirect leaves the
+        // response as it was.
+        let status = rejoinder_core::status::Range::Any
+            .check(self.status)
+            .map_err(rejoinder_core::Error::from)?;
         let res = &mut self.ctx.res;
         set_location(res, &url)?;
-        res.set_status(self.status)?;
+        res.set_status(status);
         res.set_type("text/plain; charset=utf-8")?;
         res.send(format!("Redirecting to {url}"));
         Ok(())

@@ -9,8 +9,10 @@
 //!
 //! [`Context::back`] follows the Referer only when it resolves to the
 //! request's own host (Koa's rule since its open-redirect fix), or to an
-//! origin the app trusts ([`App::trusted_origins`](crate::App::trusted_origins));
-//! otherwise it goes to `alt`, else `/`.
+//! origin the app trusts ([`App::trusted_origins`](crate::App::trusted_origins)),
+//! from an `http:` page and from an `https:` page alike; otherwise it goes
+//! to `alt`, else `/`. A followed Referer that is not a plain path or an
+//! absolute http(s) URL is sent resolved, as a path with one leading slash.
 //!
 //! [`Context::redirect_to`] is Adonis's builder: `.back()` keeps only the
 //! Referer's path, `.to_path()`, `.to_route()`, `.status()`, and query
@@ -140,12 +142,7 @@ impl Context {
     ///
     /// An absolute http(s) URL that does not parse.
     pub fn redirect(&mut self, url: &str) -> Result<&mut Response, RedirectError> {
-        let normalized = if url.len() >= 7
-            && (url[..7].eq_ignore_ascii_case("http://")
-                || url
-                    .get(..8)
-                    .is_some_and(|p| p.eq_ignore_ascii_case("https://")))
-        {
+        let normalized = if is_http_url(url) {
             url::Url::parse(url)
                 .map_err(|_| RedirectError {
                     kind: RedirectKind::InvalidUrl(url.to_owned()),
@@ -170,24 +167,68 @@ impl Context {
         Ok(res)
     }
 
-    /// Whether `referrer` may be followed: it resolves to this request's
-    /// host, or to a trusted origin.
-    fn referrer_allowed(&self, referrer: &str) -> bool {
-        let Ok(base) = url::Url::parse(&self.href()) else {
-            return false;
-        };
-        let Ok(target) = base.join(referrer) else {
-            return false;
-        };
+    /// What [`back`](Self::back) redirects to for `referrer`, if it may be
+    /// followed: it resolves to this request's host (or a trusted origin)
+    /// both from an `http:` and from an `https:` page, since the scheme the
+    /// browser is on is not known here (`http:evil.test` is a path on an
+    /// `http:` page and another host on an `https:` one).
+    fn back_target(&self, referrer: &str) -> Option<String> {
+        let host = self.req.host()?;
+        let path = self.req.uri().path_and_query().map_or("/", |p| p.as_str());
+        let own = self.req.uri().scheme_str().unwrap_or("http");
+        let mut on_own_scheme = None;
+        for scheme in ["http", "https"] {
+            let base = url::Url::parse(&format!("{scheme}://{host}{path}")).ok()?;
+            let target = base.join(referrer).ok()?;
+            if !self.may_follow(&target, host) {
+                return None;
+            }
+            if scheme == own {
+                on_own_scheme = Some(target);
+            }
+        }
+        // What the browser strips before resolving (WHATWG URL): C0 and
+        // spaces at either end, tabs and line breaks anywhere.
+        let stripped: String = referrer
+            .trim_matches(|c: char| c <= ' ')
+            .chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect();
+        let plain = stripped == referrer;
+        let bytes = stripped.as_bytes();
+        let path_absolute =
+            bytes.first() == Some(&b'/') && !matches!(bytes.get(1), Some(b'/' | b'\\'));
+        if plain && (path_absolute || is_http_url(&stripped)) {
+            // Koa's own answer: the Referer as sent (absolute URLs are
+            // normalized by `redirect`).
+            return Some(referrer.to_owned());
+        }
+        // Anything else goes out resolved, as a path on this origin that no
+        // reading can take elsewhere (one leading slash).
+        let target = on_own_scheme?;
+        let mut out = format!("/{}", target.path().trim_start_matches(['/', '\\']));
+        if let Some(q) = target.query() {
+            out.push('?');
+            out.push_str(q);
+        }
+        if let Some(f) = target.fragment() {
+            out.push('#');
+            out.push_str(f);
+        }
+        Some(out)
+    }
+
+    /// Whether `target` is on this request's host, or a trusted origin.
+    fn may_follow(&self, target: &url::Url, host: &str) -> bool {
         if !matches!(target.scheme(), "http" | "https") {
             return false;
         }
-        let host = match (target.host_str(), target.port()) {
+        let authority = match (target.host_str(), target.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
             (Some(h), None) => h.to_owned(),
             (None, _) => return false,
         };
-        if self.req.host() == Some(host.as_str()) {
+        if host.eq_ignore_ascii_case(&authority) {
             return true;
         }
         let origin = target.origin().ascii_serialization();
@@ -198,16 +239,31 @@ impl Context {
     }
 
     /// Redirects to the Referer when it is on this host (or a trusted
-    /// origin), else to `alt`, else to `/` (Koa's `ctx.back`).
+    /// origin), else to `alt`, else to `/` (Koa's `ctx.back`). A Referer
+    /// that reaches another origin from an `http:` or an `https:` page —
+    /// `//evil.test`, `/\\evil.test`, `http:evil.test`, tabs or line breaks
+    /// inside the scheme or host, userinfo, IDN and percent-encoded hosts —
+    /// is not followed.
     ///
     /// # Errors
     ///
     /// As [`redirect`](Self::redirect).
     pub fn back(&mut self, alt: Option<&str>) -> Result<&mut Response, RedirectError> {
-        let target = match self.req.referer() {
-            Some(r) if self.referrer_allowed(r) => r.to_owned(),
-            _ => alt.unwrap_or("/").to_owned(),
-        };
+        let target = self
+            .req
+            .referer()
+            .and_then(|r| self.back_target(r))
+            .unwrap_or_else(|| alt.unwrap_or("/").to_owned());
         self.redirect(&target)
     }
+}
+
+/// Whether `url` starts with `http://` or `https://` (any case): the URLs
+/// Koa normalizes before redirecting.
+fn is_http_url(url: &str) -> bool {
+    let starts = |prefix: &str| {
+        url.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    starts("http://") || starts("https://")
 }
