@@ -456,3 +456,79 @@ async fn accept_errors_do_not_stop_the_server() {
         "the child ran out of descriptors: {output:?}"
     );
 }
+
+/// An HTTP/2 prior-knowledge connection; the task driving it ends when
+/// the server closes the connection.
+async fn h2(
+    addr: SocketAddr,
+) -> (
+    hyper::client::conn::http2::SendRequest<http_body_util::Empty<rejoinder::Bytes>>,
+    tokio::task::JoinHandle<Result<(), hyper::Error>>,
+) {
+    let stream = TcpStream::connect(addr).await.unwrap();
+    let (sender, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    (sender, tokio::spawn(conn))
+}
+
+fn h2_get(addr: SocketAddr, path: &str) -> http::Request<http_body_util::Empty<rejoinder::Bytes>> {
+    http::Request::get(format!("http://{addr}{path}"))
+        .body(http_body_util::Empty::new())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_idle_http2_connection_is_closed_too() {
+    let app = App::new()
+        .router(hello())
+        .keep_alive_timeout(Duration::from_millis(150));
+    let srv = TestServer::start(app).await;
+    let (mut sender, conn) = h2(srv.addr()).await;
+    let res = sender.send_request(h2_get(srv.addr(), "/")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    drop(res);
+    let ended = tokio::time::timeout(HANG, conn).await;
+    assert!(
+        ended.is_ok(),
+        "the server closed the idle HTTP/2 connection"
+    );
+}
+
+#[tokio::test]
+async fn http2_heads_over_the_limits_are_refused() {
+    let app = App::new()
+        .router(hello())
+        .max_head_size(16 * 1024)
+        .max_headers(10)
+        .max_uri_len(100);
+    let srv = TestServer::start(app).await;
+    let (mut sender, _conn) = h2(srv.addr()).await;
+    // Too many fields: 431 from the app's own check.
+    let mut req = h2_get(srv.addr(), "/");
+    for i in 0..12 {
+        req.headers_mut().insert(
+            format!("x-h{i}").parse::<http::HeaderName>().unwrap(),
+            "v".parse().unwrap(),
+        );
+    }
+    let res = sender.send_request(req).await.unwrap();
+    assert_eq!(res.status(), 431);
+    // Too long a target: 414.
+    let long = format!("/{}", "a".repeat(200));
+    let res = sender
+        .send_request(h2_get(srv.addr(), &long))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 414);
+    // Too large a header block: the h2 layer answers 431 before the app
+    // sees it.
+    let mut req = h2_get(srv.addr(), "/");
+    req.headers_mut()
+        .insert("x-big", "a".repeat(20 * 1024).parse().unwrap());
+    let res = sender.send_request(req).await.unwrap();
+    assert_eq!(res.status(), 431);
+}

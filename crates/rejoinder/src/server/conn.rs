@@ -217,8 +217,8 @@ impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
     }
 }
 
-/// A socket that tells its connection when bytes arrive, and holds the
-/// connection's place under the cap.
+/// A socket that tells its connection when the bytes of a request head
+/// arrive, and holds the connection's place under the cap.
 #[derive(Debug)]
 pub(crate) struct Watched<S> {
     // Declared first so it is released before the socket closes: a client
@@ -226,7 +226,23 @@ pub(crate) struct Watched<S> {
     _permit: OwnedSemaphorePermit,
     stream: S,
     state: Arc<ConnState>,
+    reads: Reads,
 }
+
+/// What the bytes read so far say about the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// Nothing yet.
+    None,
+    /// HTTP/1: bytes while idle begin a request head.
+    Http1,
+    /// HTTP/2 (the client preface): bytes while idle are frames (pings,
+    /// settings, window updates), not a head; only the idle timeout applies.
+    Http2,
+}
+
+/// The start of the HTTP/2 client preface.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0";
 
 impl<S> Watched<S> {
     pub(crate) fn new(stream: S, state: Arc<ConnState>, permit: OwnedSemaphorePermit) -> Self {
@@ -234,6 +250,7 @@ impl<S> Watched<S> {
             _permit: permit,
             stream,
             state,
+            reads: Reads::None,
         }
     }
 }
@@ -247,8 +264,19 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            this.state.on_bytes();
+        let read = &buf.filled()[before..];
+        if !read.is_empty() {
+            if this.reads == Reads::None {
+                let n = read.len().min(H2_PREFACE.len());
+                this.reads = if read[..n] == H2_PREFACE[..n] {
+                    Reads::Http2
+                } else {
+                    Reads::Http1
+                };
+            }
+            if this.reads == Reads::Http1 {
+                this.state.on_bytes();
+            }
         }
         polled
     }
