@@ -1,12 +1,13 @@
 //! The application: a handler, middleware, filter phases and settings,
 //! held behind one `Arc`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rejoinder_core::Response;
 
 use crate::context::Context;
 use crate::handler::Handler;
+use crate::layers::{AddLayer, Stack};
 use crate::limits::Limits;
 use crate::middleware::{LateHandler, Middleware};
 use crate::phases::{BodyChunk, BodyFilter, HeaderFilter, LogCallback, LogEntry};
@@ -44,6 +45,8 @@ pub(crate) struct AppInner {
     pub(crate) body_filters: Option<Arc<[Arc<BodyFilter>]>>,
     pub(crate) log: Option<Arc<[Arc<LogCallback>]>>,
     pub(crate) limits: Limits,
+    pub(crate) layers: Vec<AddLayer>,
+    pub(crate) stack: OnceLock<Stack>,
     pub(crate) shared: Arc<Shared>,
 }
 
@@ -76,13 +79,18 @@ impl App {
                 body_filters: None,
                 log: None,
                 limits: Limits::default(),
+                layers: Vec::new(),
+                stack: OnceLock::new(),
                 shared: Arc::new(Shared::default()),
             }),
         }
     }
 
-    fn inner_mut(&mut self) -> &mut AppInner {
-        Arc::make_mut(&mut self.inner)
+    pub(crate) fn inner_mut(&mut self) -> &mut AppInner {
+        let inner = Arc::make_mut(&mut self.inner);
+        // A change after the first request rebuilds the layered stack.
+        inner.stack = OnceLock::new();
+        inner
     }
 
     fn shared_mut(&mut self) -> &mut Shared {

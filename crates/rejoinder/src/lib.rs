@@ -50,6 +50,7 @@ pub mod handler;
 pub mod jsonp;
 #[cfg(feature = "kong")]
 mod kong_exit;
+pub mod layers;
 pub mod limits;
 pub mod middleware;
 mod panic;
@@ -80,7 +81,7 @@ pub use request::{BodyStream, Request, RequestBody};
 pub use request_id::X_REQUEST_ID;
 pub use router::Router;
 pub use routes::UrlError;
-pub use server::{shutdown_signal, Serve};
+pub use server::{serve, shutdown_signal, Serve};
 
 pub use rejoinder_core::{
     body, content_disposition, etag, fresh, header, http, http_error, mime, outcome, response,

@@ -15,8 +15,21 @@ impl App {
     /// Runs one request through the app and returns what goes on the wire.
     ///
     /// A handler that panics yields a 500 (the panic is logged) and the app
-    /// keeps serving.
+    /// keeps serving. Layers added with [`App::layer`] wrap all of it.
     pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
+        if self.inner.layers.is_empty() {
+            self.run(req).await
+        } else {
+            use tower::ServiceExt;
+            match self.stack().clone().oneshot(req).await {
+                Ok(res) => res,
+                Err(e) => crate::layers::layer_failed(&e),
+            }
+        }
+    }
+
+    /// The pipeline itself, inside any layers.
+    pub(crate) async fn run(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
         let inner = &*self.inner;
         let started = inner.log.is_some().then(std::time::Instant::now);
         let mut ctx = Context::with_shared(req, inner.shared.clone());

@@ -130,6 +130,14 @@ impl std::fmt::Debug for ResBody {
     }
 }
 
+impl Default for ResBody {
+    /// No bytes (as [`ResBody::empty`]); tower-http layers build their own
+    /// answers from it.
+    fn default() -> Self {
+        ResBody::empty()
+    }
+}
+
 impl http_body::Body for ResBody {
     type Data = Bytes;
     type Error = BoxError;
@@ -154,8 +162,14 @@ impl http_body::Body for ResBody {
             }
             Kind::Boxed(b) => return b.as_mut().poll_frame(cx),
         };
-        if let Poll::Ready(Some(Err(e))) = &data {
-            tracing::error!(error = %e, "the body failed after the headers were sent; aborting the connection");
+        match &data {
+            Poll::Ready(Some(Err(e))) => {
+                tracing::error!(error = %e, "the body failed after the headers were sent; aborting the connection");
+            }
+            // A finished stream is never polled again (layers such as
+            // compression poll past the end; `unfold` panics if polled then).
+            Poll::Ready(None) => this.kind = Kind::Full(None),
+            _ => {}
         }
         match data {
             Poll::Ready(None) => match &mut this.trailers {

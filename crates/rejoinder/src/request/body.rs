@@ -40,6 +40,19 @@ impl RequestBody {
         B::Error: Into<BoxError>,
     {
         use http_body_util::BodyExt;
+        // A body that already is one (or hyper's own) is kept as it is, so
+        // passing a request through tower layers does not box it again.
+        let mut slot = Some(body);
+        let any = &mut slot as &mut dyn std::any::Any;
+        if let Some(same) = any.downcast_mut::<Option<RequestBody>>() {
+            return same.take().unwrap_or_else(RequestBody::empty);
+        }
+        if let Some(incoming) = any.downcast_mut::<Option<hyper::body::Incoming>>() {
+            return incoming
+                .take()
+                .map_or_else(RequestBody::empty, RequestBody::from);
+        }
+        let body = slot.take().expect("the body is still here");
         RequestBody {
             kind: BodyKind::Boxed(body.map_err(Into::into).boxed_unsync()),
             polled: false,

@@ -178,6 +178,16 @@ impl Request {
 }
 
 fn unreadable(e: rejoinder_core::BoxError) -> HttpError {
+    // A limit enforced below the app (tower-http's `RequestBodyLimitLayer`
+    // wraps the body in `http_body_util::Limited`) is a 413 too.
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e.as_ref());
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return HttpError::entity_too_large(format!("The request body is too large: {err}"))
+                .cause_by(Unreadable(e));
+        }
+        source = err.source();
+    }
     HttpError::bad_request("The request body could not be read").cause_by(Unreadable(e))
 }
 

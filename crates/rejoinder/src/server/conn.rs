@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::task::AtomicWaker;
 use http_body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -177,12 +176,15 @@ impl Drop for Guard {
     }
 }
 
-/// A response body that ends its request when it is dropped (hyper drops it
-/// once written, or when the connection goes away).
-#[derive(Debug)]
-pub(crate) struct Tracked<B> {
-    body: B,
-    _guard: Guard,
+pin_project_lite::pin_project! {
+    /// A response body that ends its request when it is dropped (hyper drops
+    /// it once written, or when the connection goes away).
+    #[derive(Debug)]
+    pub(crate) struct Tracked<B> {
+        #[pin]
+        body: B,
+        _guard: Guard,
+    }
 }
 
 impl<B> Tracked<B> {
@@ -194,16 +196,16 @@ impl<B> Tracked<B> {
     }
 }
 
-impl<B: Body<Data = Bytes> + Unpin> Body for Tracked<B> {
-    type Data = Bytes;
+impl<B: Body> Body for Tracked<B> {
+    type Data = B::Data;
     type Error = B::Error;
 
     #[inline]
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
+    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+        self.project().body.poll_frame(cx)
     }
 
     #[inline]

@@ -1,0 +1,162 @@
+//! What serves the requests of a connection: an [`App`] (its pipeline
+//! future polled in place, no box per request) or any tower `Service`
+//! (cloned per request, as tower expects, with the per-request limits
+//! applied around it). Both track their responses on the connection's
+//! clock.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::Either;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use rejoinder_core::{BoxError, ResBody};
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+use super::conn::{ConnState, Tracked, Watched};
+use super::drive::{drive, Stop};
+use super::socket::Socket;
+use crate::app::App;
+use crate::limits::Limits;
+use crate::request::RequestBody;
+
+/// The socket hyper reads and writes.
+pub(super) type Io = TokioIo<Watched<Socket>>;
+
+/// A connection's task, once its socket is ready (after the TLS handshake).
+pub(super) type ServeOne =
+    Box<dyn FnOnce(Io, Arc<ConnState>, watch::Receiver<Stop>) -> ConnFuture + Send>;
+
+/// A connection served to its end.
+pub(super) type ConnFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A rejoinder answer (a limit's refusal) next to the service's responses.
+fn answer<B>(
+    mut res: rejoinder_core::Response,
+    method: &http::Method,
+    version: http::Version,
+) -> http::Response<Either<B, ResBody>> {
+    res.finalize(method, version).response.map(Either::Right)
+}
+
+/// Makes the task of each accepted connection.
+pub(super) trait Connections: Send {
+    /// The task for the next connection (cloning the service).
+    fn next(&self, builder: &Arc<auto::Builder<TokioExecutor>>) -> ServeOne;
+}
+
+/// Serves an [`App`].
+pub(super) struct AppConnections(pub(super) App);
+
+impl Connections for AppConnections {
+    fn next(&self, builder: &Arc<auto::Builder<TokioExecutor>>) -> ServeOne {
+        let app = self.0.clone();
+        let builder = builder.clone();
+        Box::new(move |io, state, stop| {
+            let requests = state.clone();
+            let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+                // An app is one `Arc`: each request clones a pointer.
+                let app = app.clone();
+                let guard = requests.begin();
+                async move {
+                    let res = app.handle(req.map(RequestBody::from)).await;
+                    Ok::<_, Infallible>(res.map(|body| Tracked::new(body, guard)))
+                }
+            });
+            let conn = builder
+                .serve_connection_with_upgrades(io, service)
+                .into_owned();
+            Box::pin(drive(conn, |c| c.graceful_shutdown(), state, stop))
+        })
+    }
+}
+
+/// Serves any tower `Service`, with the URI, header-count and request-time
+/// limits that an [`App`] applies itself.
+pub(super) struct TowerConnections<S> {
+    pub(super) service: S,
+    pub(super) limits: Limits,
+}
+
+impl<S, B> Connections for TowerConnections<S>
+where
+    S: tower_service::Service<http::Request<Incoming>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn next(&self, builder: &Arc<auto::Builder<TokioExecutor>>) -> ServeOne {
+        let svc = self.service.clone();
+        let limits = self.limits;
+        let builder = builder.clone();
+        Box::new(move |io, state, stop| {
+            let requests = state.clone();
+            let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+                let guard = requests.begin();
+                let refusal = limits.refuse(req.uri(), req.headers());
+                let (method, version) = (req.method().clone(), req.version());
+                let called = svc.clone().oneshot(req);
+                async move {
+                    let body = match refusal {
+                        Some(res) => answer(res, &method, version),
+                        None => match limits.request_timeout {
+                            None => called.await.map_err(Into::into)?.map(Either::Left),
+                            Some(limit) => match tokio::time::timeout(limit, called).await {
+                                Ok(res) => res.map_err(Into::into)?.map(Either::Left),
+                                Err(_) => {
+                                    tracing::warn!(
+                                        ?limit,
+                                        "request timed out; the service's future was dropped"
+                                    );
+                                    answer(Limits::timed_out(limit), &method, version)
+                                }
+                            },
+                        },
+                    };
+                    Ok::<_, BoxError>(body.map(|b| Tracked::new(b, guard)))
+                }
+            });
+            let conn = builder
+                .serve_connection_with_upgrades(io, service)
+                .into_owned();
+            Box::pin(drive(conn, |c| c.graceful_shutdown(), state, stop))
+        })
+    }
+}
+
+/// hyper's connection builder with the limits applied.
+pub(super) fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    let mut http1 = builder.http1();
+    http1
+        .timer(TokioTimer::new())
+        // The connection's own clock (see `conn`) times the head from accept.
+        .header_read_timeout(None)
+        .keep_alive(true)
+        // A head that does not fit the read buffer is answered 431.
+        .max_buf_size(limits.max_head_size.max(crate::limits::MIN_HEAD_SIZE));
+    if limits.max_headers != hyper_default::MAX_HEADERS {
+        // hyper keeps 100 header slots on the stack; any other count moves
+        // them to the heap, so it is only set when asked for.
+        http1.max_headers(limits.max_headers);
+    }
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_header_list_size(u32::try_from(limits.max_head_size).unwrap_or(u32::MAX));
+    builder
+}
+
+mod hyper_default {
+    /// hyper's HTTP/1 header count limit.
+    pub(super) const MAX_HEADERS: usize = 100;
+}
