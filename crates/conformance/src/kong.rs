@@ -291,6 +291,8 @@ fn order(input: &Value, output: &Value) -> Result<(), String> {
     for (name, value) in input["headers"].as_object().into_iter().flatten() {
         let values: Vec<String> = match value {
             Value::Array(items) => items.iter().filter_map(lua_string).collect(),
+            // A table without an array part: Kong's ipairs finds no value.
+            Value::Object(_) => Vec::new(),
             scalar => match lua_string(scalar) {
                 Some(s) => vec![s],
                 None => {

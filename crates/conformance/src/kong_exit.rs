@@ -28,9 +28,11 @@ fn plan(input: &Value) -> Result<Plan, String> {
         )
     });
     let body = &input["body"];
-    let body = match body["kind"].as_str() {
-        Some("string") => ExitBody::Text(body["value"].as_str().unwrap_or_default().to_owned()),
-        Some("json") => ExitBody::Json(body["value"].clone()),
+    let body = match (body["kind"].as_str(), &body["value"]) {
+        (Some("string"), v) => ExitBody::Text(v.as_str().unwrap_or_default().to_owned()),
+        // A JSON string decodes to a Lua string, which Kong sends as is.
+        (Some("json"), Value::String(s)) => ExitBody::Text(s.clone()),
+        (Some("json"), v) => ExitBody::Json(v.clone()),
         _ => ExitBody::None,
     };
     let preset = input["preset_headers"]

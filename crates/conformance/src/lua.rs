@@ -20,7 +20,9 @@ pub(crate) fn lua_status(v: &Value) -> Result<u16, String> {
 }
 
 /// Kong's headers argument as (name, values); `Err` when a value is not
-/// something a Rust header value can be.
+/// something a Rust header value can be. A table without an array part as
+/// a value (a JSON object) is what Kong's `ipairs` finds empty: an empty
+/// list, which clears the header.
 pub(crate) fn lua_headers(v: &Value) -> Result<Vec<(String, Vec<String>)>, String> {
     match v {
         Value::Null => Ok(Vec::new()),
@@ -35,6 +37,7 @@ pub(crate) fn lua_headers(v: &Value) -> Result<Vec<(String, Vec<String>)>, Strin
                             other => Err(format!("header {k}: {other} in a list is not a string")),
                         })
                         .collect::<Result<Vec<_>, _>>()?,
+                    Value::Object(_) => Vec::new(),
                     scalar => vec![lua_string(scalar)
                         .ok_or_else(|| format!("header {k}: {scalar} is not a header value"))?],
                 };

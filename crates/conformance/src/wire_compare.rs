@@ -8,7 +8,15 @@ use serde_json::Value;
 use crate::etag_format_eq;
 use crate::values::{base64, latin1_to_utf8, strings};
 
-pub(crate) fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
+/// The wire and the observations; with `in_order`, observations line up
+/// in order (Adonis records a thrown exception without an index), else by
+/// `op_index` (Koa).
+pub(crate) fn compare(
+    case: &Value,
+    wire: &Wire,
+    seen: &[Value],
+    in_order: bool,
+) -> Result<(), String> {
     let out = &case["output"];
     let uses_etag = case["input"]["ops"]
         .as_array()
@@ -16,7 +24,11 @@ pub(crate) fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), S
         .flatten()
         .any(|op| op["etag"].as_bool() == Some(true));
     let mut problems = wire_problems(out, wire, uses_etag);
-    compare_observations(out, seen, &mut problems);
+    if in_order {
+        observations_in_order(out, seen, &mut problems);
+    } else {
+        compare_observations(out, seen, &mut problems);
+    }
     if problems.is_empty() {
         Ok(())
     } else {
@@ -152,6 +164,39 @@ fn compare_observations(out: &Value, seen: &[Value], problems: &mut Vec<String>)
             (Some(w), None) => problems.push(format!("op {i}: expected {w}, observed nothing")),
             (None, Some(g)) => problems.push(format!("op {i}: unexpected {g}")),
             (None, None) => {}
+        }
+    }
+}
+
+/// Adonis's observations: the exceptions thrown, in order, each
+/// `{"threw": {name, message, status, code, body}}`. A throw matches a
+/// throw; its `status` and `body` must be equal when both sides state them
+/// (name, code and message are JavaScript's).
+fn observations_in_order(out: &Value, seen: &[Value], problems: &mut Vec<String>) {
+    let expected = out["observations"].as_array().cloned().unwrap_or_default();
+    for i in 0..expected.len().max(seen.len()) {
+        let (Some(w), Some(g)) = (expected.get(i), seen.get(i)) else {
+            problems.push(format!(
+                "observation {i}: expected {:?}, got {:?}",
+                expected.get(i),
+                seen.get(i)
+            ));
+            continue;
+        };
+        match (w.get("threw"), g.get("threw")) {
+            (Some(wt), Some(gt)) => {
+                for field in ["status", "body"] {
+                    if let (Some(a), Some(b)) = (wt.get(field), gt.get(field)) {
+                        if a != b {
+                            problems.push(format!(
+                                "observation {i} threw.{field}: expected {a}, got {b}"
+                            ));
+                        }
+                    }
+                }
+            }
+            (None, None) if w == g => {}
+            _ => problems.push(format!("observation {i}: expected {w}, got {g}")),
         }
     }
 }
