@@ -3,7 +3,7 @@
 use rejoinder::HttpError;
 use serde_json::{json, Map, Value};
 
-use crate::{expect_eq, outcome, Outcome};
+use crate::outcome::{Diff, Diffs, Outcome};
 
 type Constructor = fn(String) -> HttpError;
 
@@ -142,43 +142,50 @@ pub(crate) fn replay(case: &Value) -> Outcome {
     // Boom throws at construction where rejoinder's `check` refuses.
     let built =
         build(&case["input"]).and_then(|e| e.check().map(|()| e).map_err(|x| x.to_string()));
-    outcome(match (built, expected["ok"].as_bool()) {
-        (Err(_), Some(false)) => Ok(()),
-        (Err(e), _) => Err(format!("expected an error value, got refusal: {e}")),
-        (Ok(e), Some(false)) => Err(format!("expected refusal {}, got {e}", expected["error"])),
-        (Ok(err), _) => {
-            let headers: Map<String, Value> = err
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap_or_default())))
-                .collect();
-            let want_headers: Map<String, Value> = expected["output"]["headers"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
-                .collect();
-            expect_eq("is_server", &expected["is_server"], &json!(err.is_server()))
-                .and_then(|()| expect_eq("message", &expected["message"], &json!(err.message())))
-                .and_then(|()| {
-                    let data = err.data_value().cloned().unwrap_or(Value::Null);
-                    expect_eq("data", &expected["data"], &data)
-                })
-                .and_then(|()| {
-                    expect_eq(
-                        "statusCode",
-                        &expected["output"]["statusCode"],
-                        &json!(err.status().as_u16()),
-                    )
-                })
-                .and_then(|()| expect_eq("payload", &expected["output"]["payload"], &err.payload()))
-                .and_then(|()| {
-                    expect_eq(
-                        "headers",
-                        &Value::Object(want_headers),
-                        &Value::Object(headers),
-                    )
-                })
+    let err = match (built, expected["ok"].as_bool()) {
+        (Err(_), Some(false)) => return Outcome::Pass,
+        (Err(e), _) => {
+            return Outcome::fail(Diff::new("result", "an error value", json!({"refused": e})))
         }
-    })
+        (Ok(e), Some(false)) => {
+            return Outcome::fail(Diff::new(
+                "result",
+                json!({"refused": expected["error"]}),
+                e.to_string(),
+            ))
+        }
+        (Ok(err), _) => err,
+    };
+    let headers: Map<String, Value> = err
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), json!(v.to_str().unwrap_or_default())))
+        .collect();
+    let want_headers: Map<String, Value> = expected["output"]["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+        .collect();
+    let observed = json!({
+        "is_server": err.is_server(),
+        "message": err.message(),
+        "data": err.data_value().cloned().unwrap_or(Value::Null),
+        "statusCode": err.status().as_u16(),
+        "payload": err.payload(),
+        "headers": headers,
+    });
+    let mut d = Diffs::default();
+    for field in ["is_server", "message", "data"] {
+        d.eq(field, &expected[field], &observed[field]);
+    }
+    for field in ["statusCode", "payload"] {
+        d.eq(field, &expected["output"][field], &observed[field]);
+    }
+    d.eq(
+        "headers",
+        &Value::Object(want_headers),
+        &observed["headers"],
+    );
+    d.outcome(observed)
 }

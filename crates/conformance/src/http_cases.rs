@@ -15,11 +15,9 @@ use rejoinder::{
 };
 use serde_json::{json, Value};
 
+use crate::outcome::{Diff, Outcome};
 use crate::values::{base64, strings};
-use crate::wire_compare::compare;
-pub(crate) use crate::wire_compare::wire_problems;
-
-use crate::{Outcome, NOT_YET};
+use crate::wire_compare::{self, compare, Observations};
 
 /// Which system's vectors, and so which operations exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +27,14 @@ pub(crate) enum Flavour {
 }
 
 impl Flavour {
+    /// How this system's vectors record observations.
+    fn observations(self) -> Observations {
+        match self {
+            Flavour::Koa => Observations::ByIndex,
+            Flavour::Adonis => Observations::InOrder,
+        }
+    }
+
     fn supports(self, op: &str) -> bool {
         match self {
             Flavour::Koa => matches!(
@@ -335,7 +341,28 @@ fn apply(ctx: &mut Context, op: &Value, flavour: Flavour) -> Result<Option<Value
     Ok(None)
 }
 
-type Observations = Arc<Mutex<HashMap<String, Vec<Value>>>>;
+type Seen = Arc<Mutex<HashMap<String, Vec<Value>>>>;
+
+/// An operation that threw, recorded as the system's vectors record it:
+/// Koa by `op_index` (the text is rejoinder's), Adonis as the exception
+/// alone, `{"threw": {...}}`, with the status and body an `abort` answers
+/// with (a refused operation states only its message).
+fn thrown(stop: &Stop, index: usize, flavour: Flavour) -> Value {
+    match (flavour, stop) {
+        (Flavour::Koa, Stop::Refused(e)) => json!({"op_index": index, "threw": e.to_string()}),
+        (Flavour::Koa, Stop::Ended(e)) => json!({"op_index": index, "threw": e.to_string()}),
+        (Flavour::Adonis, Stop::Refused(e)) => json!({"threw": {"message": e.to_string()}}),
+        (Flavour::Adonis, Stop::Ended(e)) => {
+            let res = e.response();
+            let body = res.body().and_then(|b| {
+                b.as_text()
+                    .map(|t| json!(t))
+                    .or_else(|| b.to_json().map(|v| json!(v.to_string())))
+            });
+            json!({"threw": {"status": res.status().as_u16(), "body": body}})
+        }
+    }
+}
 
 /// Adonis's file operations, on the fixture folder.
 async fn file_op(ctx: &mut Context, op: &Value, files: &std::path::Path) -> Result<(), Stop> {
@@ -363,7 +390,7 @@ async fn file_op(ctx: &mut Context, op: &Value, files: &std::path::Path) -> Resu
 
 fn app(
     cases: Arc<HashMap<String, Value>>,
-    observed: Observations,
+    observed: Seen,
     flavour: Flavour,
     files: Arc<std::path::PathBuf>,
 ) -> App {
@@ -393,12 +420,11 @@ fn app(
                     Ok(Some(v)) => seen.push(json!({"op_index": i, "result": v})),
                     Ok(None) => {}
                     Err(stop) => {
-                        let (what, response) = match stop {
-                            Stop::Refused(e) => (e.to_string(), e.into_response()),
-                            Stop::Ended(e) => (e.to_string(), e.into_response()),
-                        };
-                        seen.push(json!({"op_index": i, "threw": what}));
-                        result = Err(response);
+                        seen.push(thrown(&stop, i, flavour));
+                        result = Err(match stop {
+                            Stop::Refused(e) => e.into_response(),
+                            Stop::Ended(e) => e.into_response(),
+                        });
                         break;
                     }
                 }
@@ -424,7 +450,11 @@ pub(crate) async fn replay(cases: &[Value], flavour: Flavour) -> Vec<Outcome> {
             .map(|op| str_of(op, "op"))
             .find(|op| !flavour.supports(op));
         if let Some(op) = unsupported {
-            plan.push(Err(format!("{NOT_YET}: {op}")));
+            plan.push(Err(Diff::new(
+                "replayer",
+                "an operation the runner replays",
+                op,
+            )));
             continue;
         }
         let path = str_of(&input["request"], "path").to_owned();
@@ -432,13 +462,13 @@ pub(crate) async fn replay(cases: &[Value], flavour: Flavour) -> Vec<Outcome> {
         routes.insert(route, input["ops"].clone());
         plan.push(Ok(path));
     }
-    let observed: Observations = Arc::default();
+    let observed: Seen = Arc::default();
     let fixtures = match fixture_dir() {
         Ok(d) => d,
         Err(e) => {
             return cases
                 .iter()
-                .map(|_| Outcome::Fail(format!("fixtures: {e}")))
+                .map(|_| Outcome::fail(Diff::new("fixtures", "a fixture folder", e.to_string())))
                 .collect()
         }
     };
@@ -448,8 +478,8 @@ pub(crate) async fn replay(cases: &[Value], flavour: Flavour) -> Vec<Outcome> {
     for (case, planned) in cases.iter().zip(plan) {
         let path = match planned {
             Ok(p) => p,
-            Err(why) => {
-                outcomes.push(Outcome::Skip(why));
+            Err(diff) => {
+                outcomes.push(Outcome::fail(diff));
                 continue;
             }
         };
@@ -478,11 +508,11 @@ pub(crate) async fn replay(cases: &[Value], flavour: Flavour) -> Vec<Outcome> {
             .remove(route)
             .unwrap_or_default();
         outcomes.push(match wire {
-            Ok(wire) => match compare(case, &wire, &seen) {
-                Ok(()) => Outcome::Pass,
-                Err(e) => Outcome::Fail(e),
-            },
-            Err(_) => Outcome::Fail("no response within 10 s".into()),
+            Ok(wire) => Outcome::of(
+                compare(case, &wire, &seen, flavour.observations()),
+                wire_compare::observed(&case["output"], &wire, &seen),
+            ),
+            Err(_) => Outcome::fail(Diff::new("response", "a response", "none within 10 s")),
         });
     }
     let _ = server.shutdown().await;

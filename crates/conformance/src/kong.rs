@@ -1,15 +1,16 @@
-//! Replays the header kinds of kong-response.json through `Response::kong`.
+//! Replays the function kinds of kong-response.json through `Response::kong`
+//! and `kong::error_page` (`exit` cases go over the wire, in `kong_exit`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
-use rejoinder::http::HeaderValue;
 use rejoinder::kong::{self as error_page, ErrorFormat, ErrorMessage};
 use rejoinder::prelude::*;
 use rejoinder::{Context, ExitBody, Response};
 use serde_json::{json, Value};
 
-use crate::lua::{lua_headers, lua_status, lua_string};
-use crate::{expect_eq, outcome, Outcome, NOT_YET};
+use crate::lua::{integral, lua_headers, lua_limit, lua_status, takes};
+use crate::outcome::{Diff, Diffs, Outcome};
+use crate::values::text;
 
 /// Replays every case of kong-response.json; `exit` cases go over the wire.
 pub(crate) async fn replay_file(cases: &[Value]) -> Vec<Outcome> {
@@ -24,16 +25,20 @@ pub(crate) async fn replay_file(cases: &[Value]) -> Vec<Outcome> {
             let input = &case["input"];
             let output = &case["output"];
             match input["kind"].as_str() {
-                Some("header_name_normalization") => outcome(normalization(input, output)),
-                Some("get_headers_limit") => outcome(limit(input, output)),
-                Some("set_headers_order") => outcome(order(input, output)),
-                Some("error_format") => outcome(error_format(input, output)),
-                Some("error_body") => outcome(error_body(input, output)),
-                Some("error_status_validation") => outcome(status_validation(input, output)),
-                Some("exit") => exit_outcomes
-                    .next()
-                    .unwrap_or_else(|| Outcome::Fail("exit case not replayed".into())),
-                _ => Outcome::Skip(NOT_YET.into()),
+                Some("header_name_normalization") => normalization(input, output),
+                Some("get_headers_limit") => limit(input, output),
+                Some("set_headers_order") => crate::kong_order::order(input, output),
+                Some("error_format") => error_format(input, output),
+                Some("error_body") => error_body(input, output),
+                Some("error_status_validation") => status_validation(input, output),
+                Some("exit") => exit_outcomes.next().unwrap_or_else(|| {
+                    Outcome::fail(Diff::new("replayer", "an exit replay", Value::Null))
+                }),
+                _ => Outcome::fail(Diff::new(
+                    "replayer",
+                    "a kind the runner replays",
+                    input["kind"].clone(),
+                )),
             }
         })
         .collect()
@@ -53,7 +58,8 @@ fn joined(v: &Value) -> Option<String> {
     }
 }
 
-fn template_name(format: ErrorFormat) -> &'static str {
+/// The name vectors give a format's template.
+pub(crate) fn template_name(format: ErrorFormat) -> &'static str {
     match format {
         ErrorFormat::Json => "json",
         ErrorFormat::Html => "html",
@@ -63,69 +69,108 @@ fn template_name(format: ErrorFormat) -> &'static str {
     }
 }
 
-fn error_format(input: &Value, output: &Value) -> Result<(), String> {
-    let grpc_request = input["request_http_version"].as_f64() == Some(2.0)
+/// The Accept header of an `error_format` case, repeated lines joined.
+pub(crate) fn accept_of(input: &Value) -> Option<String> {
+    joined(&input["accept"])
+}
+
+/// Whether an `error_format` case's request is a gRPC call (HTTP/2 with a
+/// gRPC Content-Type).
+pub(crate) fn grpc_request(input: &Value) -> bool {
+    input["request_http_version"].as_f64() == Some(2.0)
         && input["request_content_type"]
             .as_str()
-            .is_some_and(|t| t.starts_with(rejoinder::mime::GRPC_TYPE));
-    let explicit = match &input["explicit_content_type"] {
+            .is_some_and(|t| t.starts_with(rejoinder::mime::GRPC_TYPE))
+}
+
+/// The explicit Content-Type of an `error_format` case (the first of a
+/// list).
+pub(crate) fn explicit_type(input: &Value) -> Option<String> {
+    match &input["explicit_content_type"] {
         Value::Array(items) => items.first().and_then(Value::as_str).map(str::to_owned),
         v => v.as_str().map(str::to_owned),
-    };
-    let (format, content_type) = match explicit {
+    }
+}
+
+fn error_format(input: &Value, output: &Value) -> Outcome {
+    let (format, content_type) = match explicit_type(input) {
         Some(ct) => (ErrorFormat::for_content_type(&ct), ct),
-        None if grpc_request => (
+        None if grpc_request(input) => (
             ErrorFormat::Grpc,
             ErrorFormat::Grpc.content_type().to_owned(),
         ),
         None => {
-            let f = error_page::negotiate(joined(&input["accept"]).as_deref());
+            let f = error_page::negotiate(accept_of(input).as_deref());
             (f, f.content_type().to_owned())
         }
     };
-    expect_eq(
-        "template",
-        &output["template"],
-        &json!(template_name(format)),
-    )?;
-    expect_eq(
+    let observed = json!({"template": template_name(format), "content_type": content_type});
+    let mut d = Diffs::default();
+    d.eq("template", &output["template"], &observed["template"]);
+    d.eq(
         "content_type",
         &output["content_type"],
-        &json!(content_type),
-    )
+        &observed["content_type"],
+    );
+    if let Some(err) = output.get("error") {
+        // Kong raised instead of answering; rejoinder always answers.
+        d.push(Diff::new("error", err.clone(), Value::Null));
+    }
+    d.outcome(observed)
 }
 
-fn error_message(v: &Value) -> ErrorMessage {
-    ErrorMessage::from(v.clone())
-}
-
-fn error_body(input: &Value, output: &Value) -> Result<(), String> {
-    let format = match input["format"].as_str() {
+/// The format an `error_body` case names.
+pub(crate) fn body_format(input: &Value) -> ErrorFormat {
+    match input["format"].as_str() {
         Some("html") => ErrorFormat::Html,
         Some("xml") => ErrorFormat::Xml,
         Some("plain") => ErrorFormat::Plain,
         Some("grpc") => ErrorFormat::Grpc,
         _ => ErrorFormat::Json,
-    };
-    let status = input["status"].as_u64().unwrap_or(500) as u16;
-    let rid = input["request_id"].as_str().unwrap_or_default();
-    let body = error_page::render(format, status, &error_message(&input["message"]), rid);
-    expect_eq(
-        "content_type",
-        &output["content_type"],
-        &json!(format.content_type()),
-    )?;
-    expect_eq("body", &output["body"], &json!(body))?;
-    expect_eq(
-        "content_length",
-        &output["content_length"],
-        &json!(body.len()),
-    )
+    }
 }
 
-fn status_validation(input: &Value, output: &Value) -> Result<(), String> {
-    let status = lua_status(&input["status"])?;
-    let headers = lua_headers(input.get("headers").unwrap_or(&Value::Null))?;
+fn error_body(input: &Value, output: &Value) -> Outcome {
+    let format = body_format(input);
+    let status = match lua_status(&input["status"], "/status") {
+        Ok(s) => s,
+        Err(d) => return Outcome::fail(*d),
+    };
+    let rid = input["request_id"].as_str().unwrap_or_default();
+    let message = ErrorMessage::from(input["message"].clone());
+    let body = error_page::render(format, status, &message, rid);
+    let observed = json!({
+        "content_type": format.content_type(),
+        "body": body,
+        "content_length": body.len(),
+        "default_message_used": message == ErrorMessage::Default,
+    });
+    let mut d = Diffs::default();
+    for field in [
+        "content_type",
+        "body",
+        "content_length",
+        "default_message_used",
+    ] {
+        d.eq(field, &output[field], &observed[field]);
+    }
+    d.outcome(observed)
+}
+
+/// What a refused `exit` or `error` says, else the status it answers with.
+fn answered(abort: &rejoinder::Abort) -> Result<u16, String> {
+    crate::kong_exit::refusal(abort).map_or(Ok(abort.response().status().as_u16()), Err)
+}
+
+fn status_validation(input: &Value, output: &Value) -> Outcome {
+    let prepared = lua_status(&input["status"], "/status").and_then(|status| {
+        let headers = lua_headers(input.get("headers").unwrap_or(&Value::Null), "/headers")?;
+        Ok((status, headers))
+    });
+    let (status, headers) = match prepared {
+        Ok(p) => p,
+        Err(d) => return Outcome::fail(*d),
+    };
     let second = input.get("second").cloned().unwrap_or(Value::Null);
     let accepted: Result<u16, String> = match input["function"].as_str() {
         Some("set_status") => {
@@ -140,221 +185,148 @@ fn status_validation(input: &Value, output: &Value) -> Result<(), String> {
                 Value::Null => ExitBody::None,
                 Value::String(s) => ExitBody::Text(s),
                 v @ (Value::Object(_) | Value::Array(_)) => ExitBody::Json(v),
-                other => return Err(format!("body {other} is not a nil, string or table")),
+                other => {
+                    return Outcome::fail(Diff::unrepresentable("/second", &other, takes::BODY))
+                }
             };
-            let err = Response::new().exit(status, body, headers).unwrap_err();
-            crate::kong_exit::refusal(&err).map_or(Ok(err.response().status().as_u16()), Err)
+            answered(&Response::new().exit(status, body, headers).unwrap_err())
         }
         Some("error") => {
             if matches!(second, Value::Bool(_) | Value::Number(_)) {
-                return Err(format!("message {second} is not a nil, string or table"));
+                return Outcome::fail(Diff::unrepresentable("/second", &second, takes::MESSAGE));
             }
             let req = rejoinder::http::Request::new(rejoinder::RequestBody::empty());
             let mut ctx = Context::new(req);
             let err = ctx
-                .error(status, error_message(&second), headers)
+                .error(status, ErrorMessage::from(second), headers)
                 .unwrap_err();
-            crate::kong_exit::refusal(&err).map_or(Ok(err.response().status().as_u16()), Err)
+            answered(&err)
         }
-        other => return Err(format!("unknown function {other:?}")),
+        other => {
+            return Outcome::fail(Diff::new(
+                "replayer",
+                "a function the runner replays",
+                json!(other),
+            ))
+        }
     };
-    match (accepted, output["ok"].as_bool()) {
-        (Ok(s), Some(true)) => expect_eq(
-            "status",
-            &json!(output["status"].as_f64().map(|f| f as u16)),
-            &json!(s),
-        ),
-        (Err(_), Some(false)) => Ok(()),
-        (Ok(s), _) => Err(format!(
-            "expected error {}, got status {s}",
-            output["error"]
-        )),
-        (Err(e), _) => Err(format!(
-            "expected status {}, got error: {e}",
-            output["status"]
-        )),
+    let observed = match &accepted {
+        Ok(s) => json!({"ok": true, "status": s}),
+        Err(e) => json!({"ok": false, "error": e}),
+    };
+    let mut d = Diffs::default();
+    match (&accepted, output["ok"].as_bool()) {
+        (Ok(s), Some(true)) => {
+            if integral(&output["status"]) != Some(i128::from(*s)) {
+                d.push(Diff::new("status", output["status"].clone(), *s));
+            }
+        }
+        (Err(_), Some(false)) => {}
+        _ => d.push(Diff::new("result", output.clone(), observed.clone())),
     }
+    d.outcome(observed)
 }
 
 /// The response Kong's test environment starts from: the request asked for
 /// `Connection: close`, which ngx reports among the response headers.
-fn environment() -> Response {
+pub(crate) fn environment() -> Response {
     let mut res = Response::new();
     let _ = res.set("connection", "close");
     res
 }
 
-fn text(v: &HeaderValue) -> String {
-    v.as_bytes().iter().map(|&b| b as char).collect()
-}
-
-fn normalization(input: &Value, output: &Value) -> Result<(), String> {
-    let mut res = environment();
-    for pair in input["upstream_headers"].as_array().into_iter().flatten() {
-        let (n, v) = (
-            pair[0].as_str().unwrap_or_default(),
-            pair[1].as_str().unwrap_or_default(),
-        );
-        res.append(n, v)
-            .map_err(|e| format!("upstream header: {e}"))?;
-    }
-    for pair in input["kong_set_headers"].as_array().into_iter().flatten() {
-        let (n, v) = (
-            pair[0].as_str().unwrap_or_default(),
-            pair[1].as_str().unwrap_or_default(),
-        );
-        res.kong()
-            .set_header(n, v)
-            .map_err(|e| format!("set_header: {e}"))?;
-    }
+fn normalization(input: &Value, output: &Value) -> Outcome {
     let Some(lookup) = input["lookup"].as_str() else {
-        return Err("header name is not a string: a Rust &str cannot be anything else".into());
+        return Outcome::fail(Diff::unrepresentable(
+            "/lookup",
+            &input["lookup"],
+            takes::NAME,
+        ));
     };
+    let mut res = environment();
+    let pairs = |key: &str| -> Vec<(String, String)> {
+        input[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| {
+                let s = |i: usize| p[i].as_str().unwrap_or_default().to_owned();
+                (s(0), s(1))
+            })
+            .collect()
+    };
+    for (n, v) in pairs("upstream_headers") {
+        if let Err(e) = res.append(n.as_str(), v.as_str()) {
+            return Outcome::fail(Diff::new("upstream header", json!([n, v]), e.to_string()));
+        }
+    }
+    for (n, v) in pairs("kong_set_headers") {
+        if let Err(e) = res.kong().set_header(&n, v.as_str()) {
+            return Outcome::fail(Diff::new("set_header", json!([n, v]), e.to_string()));
+        }
+    }
     let actual = res
         .kong()
         .get_header(lookup)
         .map_or(Value::Null, |v| json!(text(v)));
+    let observed = json!({ "value": actual });
+    let mut d = Diffs::default();
     if output.get("error").is_some() {
-        return Err(format!("expected error {}, got {actual}", output["error"]));
+        d.push(Diff::new("result", output.clone(), observed.clone()));
+    } else {
+        d.eq("value", &output["value"], &actual);
     }
-    expect_eq("value", &output["value"], &actual)
+    d.outcome(observed)
 }
 
-fn limit(input: &Value, output: &Value) -> Result<(), String> {
+fn limit(input: &Value, output: &Value) -> Outcome {
+    let max = match lua_limit(&input["max_headers"], "/max_headers") {
+        Ok(m) => m,
+        Err(d) => return Outcome::fail(*d),
+    };
     let mut res = environment();
-    if let Some(ct) = input["content_type"].as_str() {
-        res.set("content-type", ct).map_err(|e| e.to_string())?;
-    }
-    if let Some(cl) = input["content_length"].as_str() {
-        res.set("content-length", cl).map_err(|e| e.to_string())?;
+    let mut present: Vec<(String, String)> = Vec::new();
+    for key in ["content_type", "content_length"] {
+        if let Some(v) = input[key].as_str() {
+            present.push((key.replace('_', "-"), v.to_owned()));
+        }
     }
     for i in 1..=input["present_headers"].as_u64().unwrap_or(0) {
-        res.set(format!("X-H-{i:03}"), "v")
-            .map_err(|e| e.to_string())?;
+        present.push((format!("X-H-{i:03}"), "v".to_owned()));
     }
-    let max = match &input["max_headers"] {
-        Value::Null => None,
-        // A Lua number reaches the C side truncated toward zero.
-        Value::Number(n) => Some(n.as_f64().unwrap_or(0.0).max(0.0) as usize),
-        Value::Object(o) if o.get("float") == Some(&json!("inf")) => Some(usize::MAX),
-        other => return Err(format!("max_headers {other} is not an integer")),
-    };
+    for (n, v) in present {
+        if let Err(e) = res.set(n.clone(), v.as_str()) {
+            return Outcome::fail(Diff::new("header", json!([n, v]), e.to_string()));
+        }
+    }
     let kong = res.kong();
-    match (kong.get_headers(max), output["ok"].as_bool()) {
-        (Ok(listing), Some(true)) => {
+    let observed = match kong.get_headers(max) {
+        Ok(listing) => {
             let names: BTreeSet<&str> = listing.entries.iter().map(|(n, _)| n.as_str()).collect();
-            let x = listing
-                .entries
-                .iter()
-                .filter(|(n, _)| n.as_str().starts_with("x-h-"))
-                .count();
-            expect_eq("truncated", &output["truncated"], &json!(listing.truncated))?;
-            expect_eq(
-                "returned",
-                &output["returned"],
-                &json!(listing.entries.len()),
-            )?;
-            expect_eq(
-                "x_headers_returned",
-                &output["x_headers_returned"],
-                &json!(x),
-            )?;
+            let x = names.iter().filter(|n| n.starts_with("x-h-")).count();
+            json!({
+                "ok": true,
+                "truncated": listing.truncated,
+                "returned": listing.entries.len(),
+                "x_headers_returned": x,
+                "keys": names,
+            })
+        }
+        Err(e) => json!({"ok": false, "error": e.to_string()}),
+    };
+    let mut d = Diffs::default();
+    match (observed["ok"].as_bool(), output["ok"].as_bool()) {
+        (Some(true), Some(true)) => {
+            for field in ["truncated", "returned", "x_headers_returned"] {
+                d.eq(field, &output[field], &observed[field]);
+            }
             if let Some(keys) = output["keys"].as_array() {
                 let expected: BTreeSet<&str> = keys.iter().filter_map(Value::as_str).collect();
-                if expected != names {
-                    return Err(format!("keys: expected {expected:?}, got {names:?}"));
-                }
+                d.eq("keys", &json!(expected), &observed["keys"]);
             }
-            Ok(())
         }
-        (Err(_), Some(false)) => Ok(()),
-        (Ok(l), _) => Err(format!(
-            "expected error {}, got {} entries",
-            output["error"],
-            l.entries.len()
-        )),
-        (Err(e), _) => Err(format!("expected a listing, got error: {e}")),
+        (Some(false), Some(false)) => {}
+        _ => d.push(Diff::new("result", output.clone(), observed.clone())),
     }
-}
-
-fn order(input: &Value, output: &Value) -> Result<(), String> {
-    let mut res = Response::new();
-    for pair in input["preset_headers"].as_array().into_iter().flatten() {
-        let (n, v) = (
-            pair[0].as_str().unwrap_or_default(),
-            pair[1].as_str().unwrap_or_default(),
-        );
-        res.append(n, v).map_err(|e| e.to_string())?;
-    }
-    let mut fields: Vec<(String, Vec<String>)> = Vec::new();
-    let mut candidates: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in input["headers"].as_object().into_iter().flatten() {
-        let values: Vec<String> = match value {
-            Value::Array(items) => items.iter().filter_map(lua_string).collect(),
-            scalar => match lua_string(scalar) {
-                Some(s) => vec![s],
-                None => {
-                    return Err(format!(
-                        "header {name}: a {scalar} value is not a header value"
-                    ))
-                }
-            },
-        };
-        let key = name.to_ascii_lowercase().replace('_', "-");
-        candidates
-            .entry(key)
-            .or_default()
-            .extend(values.iter().cloned());
-        fields.push((name.clone(), values));
-    }
-    let result = res.kong().set_headers(fields);
-    if let Err(e) = result {
-        return match output.get("error") {
-            Some(_) => Ok(()),
-            None => Err(format!("set_headers failed: {e}")),
-        };
-    }
-    let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (n, v) in res.headers() {
-        actual
-            .entry(n.as_str().to_owned())
-            .or_default()
-            .push(text(v));
-    }
-    let expected: BTreeMap<String, Vec<String>> = output["values_by_name"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                v.as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(lua_string)
-                    .collect(),
-            )
-        })
-        .collect();
-    let dependent = output["iteration_order_dependent"]
-        .as_bool()
-        .unwrap_or(false);
-    if expected.keys().ne(actual.keys()) {
-        return Err(format!(
-            "names: expected {:?}, got {:?}",
-            expected.keys(),
-            actual.keys()
-        ));
-    }
-    for (name, want) in &expected {
-        let got = &actual[name];
-        let ok = got == want
-            || (dependent
-                && got.len() == 1
-                && candidates.get(name).is_some_and(|c| c.contains(&got[0])));
-        if !ok {
-            return Err(format!("{name}: expected {want:?}, got {got:?}"));
-        }
-    }
-    Ok(())
+    d.outcome(observed)
 }

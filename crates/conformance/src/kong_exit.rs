@@ -5,10 +5,11 @@ use std::sync::Arc;
 
 use rejoinder::testing::{raw, TestServer};
 use rejoinder::{handler_fn, App, ExitBody, IntoResponse};
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::lua::{lua_headers, lua_status};
-use crate::Outcome;
+use crate::lua::{lua_headers, lua_status, takes, Unpassable};
+use crate::outcome::{Diff, Outcome};
+use crate::values::json_eq;
 
 /// What the handler needs for one case, prepared before serving.
 struct Plan {
@@ -20,7 +21,7 @@ struct Plan {
     headers: Vec<(String, Vec<String>)>,
 }
 
-fn plan(input: &Value) -> Result<Plan, String> {
+fn plan(input: &Value) -> Result<Plan, Unpassable> {
     let request = input["request"]["content_type"].as_str().map(|ct| {
         (
             ct.to_owned(),
@@ -28,9 +29,19 @@ fn plan(input: &Value) -> Result<Plan, String> {
         )
     });
     let body = &input["body"];
-    let body = match body["kind"].as_str() {
-        Some("string") => ExitBody::Text(body["value"].as_str().unwrap_or_default().to_owned()),
-        Some("json") => ExitBody::Json(body["value"].clone()),
+    let body = match (body["kind"].as_str(), &body["value"]) {
+        (Some("string"), v) => ExitBody::Text(v.as_str().unwrap_or_default().to_owned()),
+        // A JSON string decodes to a Lua string, which Kong sends as is.
+        (Some("json"), Value::String(s)) => ExitBody::Text(s.clone()),
+        (Some("json"), v @ (Value::Object(_) | Value::Array(_))) => ExitBody::Json(v.clone()),
+        // A number, a boolean or cjson's null is no body Kong takes.
+        (Some("json"), other) => {
+            return Err(Box::new(Diff::unrepresentable(
+                "/body/value",
+                other,
+                takes::BODY,
+            )))
+        }
         _ => ExitBody::None,
     };
     let preset = input["preset_headers"]
@@ -47,31 +58,14 @@ fn plan(input: &Value) -> Result<Plan, String> {
     Ok(Plan {
         request,
         preset,
-        status: lua_status(&input["status"])?,
+        status: lua_status(&input["status"], "/status")?,
         body,
-        headers: lua_headers(&input["headers"])?,
+        headers: lua_headers(&input["headers"], "/headers")?,
     })
 }
 
-/// JSON values equal as JSON: numbers compare by value (`1e+300` and
-/// `1e300`, `-0` and `-0.0`), objects regardless of key order.
-fn json_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        (x, y) => x == y,
-    }
-}
-
 pub(crate) async fn replay(cases: &[&Value]) -> Vec<Outcome> {
-    let plans: Vec<Result<Plan, String>> = cases.iter().map(|c| plan(&c["input"])).collect();
+    let plans: Vec<Result<Plan, Unpassable>> = cases.iter().map(|c| plan(&c["input"])).collect();
     let mut routes: HashMap<String, Arc<Plan>> = HashMap::new();
     let mut paths = Vec::new();
     for (case, p) in cases.iter().zip(plans) {
@@ -114,22 +108,26 @@ pub(crate) async fn replay(cases: &[&Value]) -> Vec<Outcome> {
     for (case, path) in cases.iter().zip(paths) {
         let path = match path {
             Ok(p) => p,
-            Err(e) => {
-                outcomes.push(Outcome::Fail(e));
+            Err(d) => {
+                outcomes.push(Outcome::fail(*d));
                 continue;
             }
         };
         let request = plan(&case["input"]).ok().and_then(|p| p.request);
-        let wire = match request {
-            Some((ct, true)) => match h2_get(server.addr(), &path, &ct).await {
+        let wire = match &request {
+            Some((ct, true)) => match h2_get(server.addr(), &path, ct).await {
                 Ok(w) => w,
                 Err(e) => {
-                    outcomes.push(Outcome::Fail(format!("HTTP/2 request failed: {e}")));
+                    outcomes.push(Outcome::fail(Diff::new(
+                        "response",
+                        "an HTTP/2 response",
+                        e,
+                    )));
                     continue;
                 }
             },
             Some((ct, false)) => {
-                raw::send(server.addr(), "GET", &path, &[("content-type", &ct)]).await
+                raw::send(server.addr(), "GET", &path, &[("content-type", ct)]).await
             }
             None => raw::send(server.addr(), "GET", &path, &[]).await,
         };
@@ -137,10 +135,8 @@ pub(crate) async fn replay(cases: &[&Value]) -> Vec<Outcome> {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(&path);
-        outcomes.push(match compare(&case["output"], &wire, refusal) {
-            Ok(()) => Outcome::Pass,
-            Err(e) => Outcome::Fail(e),
-        });
+        let http2 = matches!(request, Some((_, true)));
+        outcomes.push(compare(&case["output"], &wire, refusal, http2));
     }
     let _ = server.shutdown().await;
     outcomes
@@ -196,60 +192,59 @@ async fn h2_get(
     })
 }
 
-fn compare(out: &Value, wire: &raw::Wire, refusal: Option<String>) -> Result<(), String> {
-    if let Some(err) = out.get("error") {
-        return match refusal {
-            Some(_) => Ok(()),
-            None => Err(format!(
-                "expected refusal {err}, got status {}",
-                wire.status
-            )),
-        };
-    }
-    if let Some(r) = refusal {
-        return Err(format!(
-            "expected status {}, got refusal: {r}",
-            out["status"]
-        ));
-    }
-    let mut problems = Vec::new();
-    if out["status"].as_u64() != Some(u64::from(wire.status)) {
-        problems.push(format!(
-            "status: expected {}, got {}",
-            out["status"], wire.status
-        ));
-    }
-    let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for pair in out["headers"].as_array().into_iter().flatten() {
-        expected
-            .entry(pair[0].as_str().unwrap_or_default().to_owned())
-            .or_default()
-            .push(pair[1].as_str().unwrap_or_default().to_owned());
-    }
+/// Every difference between the recorded exit and the wire: `result`
+/// (a refusal on one side only), `status`, `header <name>` and `body`.
+fn compare(out: &Value, wire: &raw::Wire, refusal: Option<String>, http2: bool) -> Outcome {
     let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (n, v) in &wire.headers {
         if !matches!(n.as_str(), "date" | "connection" | "x-request-id") {
             actual.entry(n.clone()).or_default().push(v.clone());
         }
     }
-    let dependent = out["iteration_order_dependent"].as_bool().unwrap_or(false);
-    if expected.keys().ne(actual.keys()) {
-        problems.push(format!(
-            "header names: expected {:?}, got {:?}",
-            expected.keys(),
-            actual.keys()
-        ));
+    let got = String::from_utf8_lossy(&wire.body).into_owned();
+    let observed = json!({
+        "status": wire.status,
+        "refusal": refusal,
+        "headers": actual,
+        "body": got,
+        "http_version": if http2 { "HTTP/2.0" } else { "HTTP/1.1" },
+    });
+    let mut diffs = Vec::new();
+    match (out.get("error"), &refusal) {
+        (Some(_), Some(_)) => return Outcome::Pass,
+        (None, None) => {}
+        _ => {
+            diffs.push(Diff::new(
+                "result",
+                json!({"error": out.get("error"), "status": out.get("status")}),
+                json!({"error": refusal, "status": wire.status}),
+            ));
+            return Outcome::of(diffs, observed);
+        }
     }
-    for (name, want) in &expected {
-        let Some(got) = actual.get(name) else {
-            continue;
+    if out["status"].as_u64() != Some(u64::from(wire.status)) {
+        diffs.push(Diff::new("status", out["status"].clone(), wire.status));
+    }
+    let expected = crate::values::header_lists(&out["headers"]);
+    let dependent = out["iteration_order_dependent"].as_bool().unwrap_or(false);
+    let mut names: Vec<&String> = expected.keys().chain(actual.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (want, have) = (expected.get(name), actual.get(name));
+        let same = match (want, have) {
+            (Some(w), Some(h)) => w == h || (dependent && w.len() == h.len()),
+            _ => false,
         };
-        if got != want && !(dependent && got.len() == want.len()) {
-            problems.push(format!("{name}: expected {want:?}, got {got:?}"));
+        if !same {
+            diffs.push(Diff::new(
+                format!("header {name}"),
+                json!(want),
+                json!(have),
+            ));
         }
     }
     let want = out["body"].as_str().unwrap_or_default();
-    let got = String::from_utf8_lossy(&wire.body);
     let same_body = if out["body_is_json"].as_bool() == Some(true) {
         match (
             serde_json::from_str::<Value>(want),
@@ -262,13 +257,9 @@ fn compare(out: &Value, wire: &raw::Wire, refusal: Option<String>) -> Result<(),
         want == got
     };
     if !same_body {
-        problems.push(format!("body: expected {want:?}, got {got:?}"));
+        diffs.push(Diff::new("body", want, got));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    Outcome::of(diffs, observed)
 }
 
 /// Why an `exit` or `error` was refused: the cause of the 500 it answers

@@ -4,16 +4,19 @@ use rejoinder::{etag as etags, mime, status};
 use rejoinder_core::vary as varies;
 use serde_json::{json, Value};
 
-use crate::{expect_eq, outcome, Outcome};
+use crate::outcome::{Diff, Diffs, Outcome};
+
+/// One comparison as an outcome.
+fn check(what: &str, expected: &Value, actual: Value) -> Outcome {
+    let mut d = Diffs::default();
+    d.eq(what, expected, &actual);
+    d.outcome(json!({ what: actual }))
+}
 
 pub(crate) fn mime_type(case: &Value) -> Outcome {
     let input = case["input"]["type"].as_str().unwrap_or_default();
     let actual = mime::content_type_for(input).map_or(Value::Null, |c| json!(c));
-    outcome(expect_eq(
-        "content_type",
-        &case["output"]["content_type"],
-        &actual,
-    ))
+    check("content_type", &case["output"]["content_type"], actual)
 }
 
 pub(crate) fn type_is(case: &Value) -> Outcome {
@@ -23,7 +26,7 @@ pub(crate) fn type_is(case: &Value) -> Outcome {
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let actual = mime::type_is(media, &types).map_or(json!(false), |s| json!(s));
-    outcome(expect_eq("result", &case["output"]["result"], &actual))
+    check("result", &case["output"]["result"], actual)
 }
 
 pub(crate) fn vary(case: &Value) -> Outcome {
@@ -35,14 +38,20 @@ pub(crate) fn vary(case: &Value) -> Outcome {
         _ => Vec::new(),
     };
     let expected = &case["output"];
-    outcome(
-        match (varies::append(existing, &fields), expected.get("error")) {
-            (Ok(v), None) => expect_eq("value", &expected["value"], &json!(v)),
-            (Err(_), Some(_)) => Ok(()),
-            (Ok(v), Some(e)) => Err(format!("expected error {e}, got {v:?}")),
-            (Err(e), None) => Err(format!("expected {}, got error {e}", expected["value"])),
-        },
-    )
+    match (varies::append(existing, &fields), expected.get("error")) {
+        (Ok(v), None) => check("value", &expected["value"], json!(v)),
+        (Err(_), Some(_)) => Outcome::Pass,
+        (Ok(v), Some(e)) => Outcome::fail(Diff::new(
+            "result",
+            json!({"error": e}),
+            json!({"value": v}),
+        )),
+        (Err(e), None) => Outcome::fail(Diff::new(
+            "result",
+            json!({"value": expected["value"]}),
+            json!({"error": e.to_string()}),
+        )),
+    }
 }
 
 fn lookup_json(r: Result<Value, status::StatusError>) -> Value {
@@ -62,7 +71,7 @@ fn strip_error(mut expected: Value) -> Value {
 pub(crate) fn statuses(case: &Value) -> Outcome {
     let input = &case["input"];
     let out = &case["output"];
-    outcome(if let Some(code) = input["code"].as_u64() {
+    if let Some(code) = input["code"].as_u64() {
         let code = code as u16;
         let actual = json!({
             "message": status::reason(code),
@@ -73,22 +82,22 @@ pub(crate) fn statuses(case: &Value) -> Outcome {
         });
         let mut expected = out.clone();
         expected["lookup"] = strip_error(expected["lookup"].clone());
-        expect_eq("status", &expected, &actual)
+        check("status", &expected, actual)
     } else if let Some(s) = input["lookup"].as_str() {
         let actual = lookup_json(status::lookup_str(s).map(|l| match l {
             status::Lookup::Code(c) => json!(c),
             status::Lookup::Reason(r) => json!(r),
         }));
-        expect_eq("lookup", &strip_error(out.clone()), &actual)
+        check("lookup", &strip_error(out.clone()), actual)
     } else if let Some(n) = input["lookup_number"].as_u64() {
         let actual = lookup_json(
             // A number past u16 is no code; 0 is never registered either.
             status::lookup(u16::try_from(n).unwrap_or(0)).map(|r| json!(r)),
         );
-        expect_eq("lookup", &strip_error(out.clone()), &actual)
+        check("lookup", &strip_error(out.clone()), actual)
     } else {
-        Err("unrecognized statuses case".into())
-    })
+        Outcome::fail(Diff::new("replayer", "a statuses case", input.clone()))
+    }
 }
 
 pub(crate) fn etag(case: &Value) -> Outcome {
@@ -105,7 +114,9 @@ pub(crate) fn etag(case: &Value) -> Outcome {
             .unwrap_or_default()
             .repeat(body["times"].as_u64().unwrap_or(0) as usize)
             .into_bytes(),
-        other => return Outcome::Fail(format!("unknown body kind {other:?}")),
+        other => {
+            return Outcome::fail(Diff::new("replayer", "a body kind", json!(other)));
+        }
     };
     let weak = case["input"]["options"]["weak"].as_bool().unwrap_or(false);
     let actual = etags::etag(&bytes, weak);
@@ -113,8 +124,9 @@ pub(crate) fn etag(case: &Value) -> Outcome {
     if crate::etag_format_eq(expected, &actual) {
         Outcome::Pass
     } else {
-        Outcome::Fail(format!(
-            "etag format: expected like {expected}, got {actual}"
-        ))
+        Outcome::of(
+            vec![Diff::new("etag format", expected, actual.clone())],
+            json!({ "etag": actual }),
+        )
     }
 }

@@ -15,42 +15,43 @@ use rejoinder::prelude::*;
 use rejoinder::testing::raw::{self, Wire};
 use rejoinder::testing::TestServer;
 use rejoinder::{handler_fn, App, Body, IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
-use crate::Outcome;
+use crate::outcome::{Diff, Outcome};
 
 pub(crate) async fn replay_file(cases: &[Value]) -> Vec<Outcome> {
-    let values: Vec<Result<(), String>> = cases.iter().map(check_value).collect();
+    let values: Vec<(Vec<Diff>, Value)> = cases.iter().map(check_value).collect();
     let wires = replay_wire(cases).await;
     values
         .into_iter()
         .zip(wires)
-        .map(|(value, wire)| {
-            let problems: Vec<String> = [value, wire].into_iter().filter_map(Result::err).collect();
-            if problems.is_empty() {
-                Outcome::Pass
-            } else {
-                Outcome::Fail(problems.join("; "))
-            }
+        .map(|((mut diffs, value), (wire_diffs, wire))| {
+            diffs.extend(wire_diffs);
+            Outcome::of(diffs, json!({"value": value, "wire": wire}))
         })
         .collect()
 }
 
-/// `from_value` against `output.valid` / `output.response`.
-fn check_value(case: &Value) -> Result<(), String> {
+/// `from_value` against `output.valid` / `output.response`: the
+/// differences, and what `from_value` gave (`{"error": …}` when refused).
+fn check_value(case: &Value) -> (Vec<Diff>, Value) {
     let out = &case["output"];
     let returned = &case["input"]["returned"];
-    match (out["valid"].as_bool(), Response::from_value(returned)) {
+    let made = Response::from_value(returned);
+    let observed = match &made {
+        Ok(res) => json!({"code": res.status().as_u16()}),
+        Err(e) => json!({"error": e.to_string()}),
+    };
+    let diffs = match (out["valid"].as_bool(), made) {
         (Some(true), Ok(res)) => compare_response(&out["response"], &res),
-        (Some(true), Err(e)) => Err(format!("expected a response, got the error: {e}")),
-        (Some(false), Err(_)) => Ok(()),
-        (Some(false), Ok(res)) => Err(format!(
-            "expected the error {}, got a {} response",
-            out["error"]["message"],
-            res.status().as_u16()
-        )),
-        (None, _) => Err("the case says neither valid nor invalid".into()),
-    }
+        (Some(false), Err(_)) => Vec::new(),
+        (valid, _) => vec![Diff::new(
+            "value",
+            json!({"valid": valid, "response": out.get("response"), "error": out.get("error")}),
+            observed.clone(),
+        )],
+    };
+    (diffs, observed)
 }
 
 fn fields(list: impl Iterator<Item = (String, String)>) -> Value {
@@ -65,20 +66,20 @@ fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| b as char).collect()
 }
 
-fn compare_response(want: &Value, res: &Response) -> Result<(), String> {
-    let mut problems = Vec::new();
+fn compare_response(want: &Value, res: &Response) -> Vec<Diff> {
+    let mut diffs = Vec::new();
     if want["code"].as_u64() != Some(u64::from(res.status().as_u16())) {
-        problems.push(format!(
-            "code: expected {}, got {}",
-            want["code"],
-            res.status().as_u16()
+        diffs.push(Diff::new(
+            "code",
+            want["code"].clone(),
+            res.status().as_u16(),
         ));
     }
     if want["message"].as_str() != res.message() {
-        problems.push(format!(
-            "message: expected {}, got {:?}",
-            want["message"],
-            res.message()
+        diffs.push(Diff::new(
+            "message",
+            want["message"].clone(),
+            json!(res.message()),
         ));
     }
     let headers = fields(
@@ -87,10 +88,7 @@ fn compare_response(want: &Value, res: &Response) -> Result<(), String> {
             .map(|(n, v)| (n.as_str().to_owned(), latin1(v.as_bytes()))),
     );
     if want["headers"] != headers {
-        problems.push(format!(
-            "headers: expected {}, got {headers}",
-            want["headers"]
-        ));
+        diffs.push(Diff::new("headers", want["headers"].clone(), headers));
     }
     let trailers = fields(res.trailers().into_iter().flat_map(|t| {
         t.names()
@@ -101,10 +99,7 @@ fn compare_response(want: &Value, res: &Response) -> Result<(), String> {
             .collect::<Vec<_>>()
     }));
     if want["trailers"] != trailers {
-        problems.push(format!(
-            "trailers: expected {}, got {trailers}",
-            want["trailers"]
-        ));
+        diffs.push(Diff::new("trailers", want["trailers"].clone(), trailers));
     }
     let body = &want["body"];
     let same_body = match res.body() {
@@ -114,17 +109,13 @@ fn compare_response(want: &Value, res: &Response) -> Result<(), String> {
         None => false,
     };
     if !same_body {
-        problems.push(format!("body: expected {body}, got {:?}", res.body()));
+        diffs.push(Diff::new("body", body.clone(), format!("{:?}", res.body())));
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
-    }
+    diffs
 }
 
 /// Serves every case's value from `/<id>` and compares what comes back.
-async fn replay_wire(cases: &[Value]) -> Vec<Result<(), String>> {
+async fn replay_wire(cases: &[Value]) -> Vec<(Vec<Diff>, Value)> {
     let routes: HashMap<String, Value> = cases
         .iter()
         .map(|c| (path_of(c), c["input"]["returned"].clone()))
@@ -152,11 +143,12 @@ async fn replay_wire(cases: &[Value]) -> Vec<Result<(), String>> {
             &[]
         };
         let wire = raw::send(server.addr(), "GET", &path_of(case), headers).await;
-        let mut result = compare_wire(&out["wire"], &wire);
-        if result.is_ok() && has_trailers {
-            result = compare_trailers(&out["response"]["trailers"], &wire);
+        let mut diffs = compare_wire(&out["wire"], &wire);
+        if diffs.is_empty() && has_trailers {
+            diffs.extend(compare_trailers(&out["response"]["trailers"], &wire));
         }
-        results.push(result);
+        let observed = crate::wire_compare::observed(&out["wire"], &wire, &[]);
+        results.push((diffs, observed));
     }
     let _ = server.shutdown().await;
     results
@@ -166,21 +158,21 @@ fn path_of(case: &Value) -> String {
     format!("/{}", case["id"].as_str().unwrap_or("?"))
 }
 
-fn compare_wire(want: &Value, wire: &Wire) -> Result<(), String> {
-    let problems = crate::http_cases::wire_problems(want, wire, false);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
+/// The wire against vapr's: a closed connection without response is one
+/// difference (`wire`), else the shared wire comparison.
+fn compare_wire(want: &Value, wire: &Wire) -> Vec<Diff> {
+    if want["no_response"].as_bool() == Some(true) {
+        return vec![Diff::new(
+            "wire",
+            json!({"no_response": true}),
+            json!({"status": wire.status, "body_length": wire.body.len()}),
+        )];
     }
+    crate::wire_compare::wire_diffs(want, wire, false)
 }
 
 /// The trailers vapr set arrive after the chunked body.
-fn compare_trailers(want: &Value, wire: &Wire) -> Result<(), String> {
+fn compare_trailers(want: &Value, wire: &Wire) -> Option<Diff> {
     let got = fields(wire.trailers.iter().cloned());
-    if *want == got {
-        Ok(())
-    } else {
-        Err(format!("trailers on the wire: expected {want}, got {got}"))
-    }
+    (*want != got).then(|| Diff::new("trailers on the wire", want.clone(), got))
 }

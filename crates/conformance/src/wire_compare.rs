@@ -1,49 +1,83 @@
-//! Comparing what came off the wire with what a vector expects.
+//! Comparing what came off the wire with what a vector expects: one
+//! [`Diff`] per difference (`status`, `reason`, `header <name>`, `body`,
+//! observations), and the observed response as JSON for the rules.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use rejoinder::testing::raw::Wire;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::etag_format_eq;
-use crate::values::{base64, latin1_to_utf8, strings};
+use crate::outcome::Diff;
+use crate::values::{base64, header_lists, latin1_to_utf8, strings};
 
-pub(crate) fn compare(case: &Value, wire: &Wire, seen: &[Value]) -> Result<(), String> {
+/// How recorded observations line up with the ones seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Observations {
+    /// By `op_index` (Koa's vectors).
+    ByIndex,
+    /// In order, without index (Adonis records a thrown exception so).
+    InOrder,
+}
+
+/// Every difference between a case's expected output and the wire, with
+/// the observations compared as `order` says.
+pub(crate) fn compare(case: &Value, wire: &Wire, seen: &[Value], order: Observations) -> Vec<Diff> {
     let out = &case["output"];
     let uses_etag = case["input"]["ops"]
         .as_array()
         .into_iter()
         .flatten()
         .any(|op| op["etag"].as_bool() == Some(true));
-    let mut problems = wire_problems(out, wire, uses_etag);
-    compare_observations(out, seen, &mut problems);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems.join("; "))
+    let mut diffs = wire_diffs(out, wire, uses_etag);
+    match order {
+        Observations::ByIndex => by_index(out, seen, &mut diffs),
+        Observations::InOrder => in_order(out, seen, &mut diffs),
+    }
+    diffs
+}
+
+/// The response as observed, for the rules: status, reason, the compared
+/// headers (name → values), the body as text and its length, and the
+/// observations seen.
+pub(crate) fn observed(out: &Value, wire: &Wire, seen: &[Value]) -> Value {
+    json!({
+        "status": wire.status,
+        "reason": wire.reason,
+        "headers": actual_headers(out, wire),
+        "body": String::from_utf8_lossy(&wire.body),
+        "body_length": wire.body.len(),
+        "observations": seen,
+    })
+}
+
+/// The body a recorded wire result carries.
+pub(crate) fn expected_body(out: &Value) -> Vec<u8> {
+    let body = &out["body"];
+    match body["encoding"].as_str() {
+        Some("utf8") => body["text"]
+            .as_str()
+            .unwrap_or_default()
+            .as_bytes()
+            .to_vec(),
+        Some("base64") => base64(body["data"].as_str().unwrap_or_default()),
+        _ => Vec::new(),
     }
 }
 
-/// How a response read off the wire differs from a recorded one in the
-/// shared wire format (vectors/README.md: status, reason, `headers` minus
-/// `dropped_headers`, `headers_as_set`, body): one line per difference.
-/// With `etag_format_only`, ETags compare by format, not hash.
-pub(crate) fn wire_problems(out: &Value, wire: &Wire, etag_format_only: bool) -> Vec<String> {
-    let mut problems = Vec::new();
-    if out["status"].as_u64() != Some(u64::from(wire.status)) {
-        problems.push(format!(
-            "status: expected {}, got {}",
-            out["status"], wire.status
-        ));
+/// The expected headers: `headers`, with `headers_as_set` standing for
+/// the values Koa meant where Node mangled non-ASCII bytes on the wire.
+pub(crate) fn expected_headers(out: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut expected = header_lists(&out["headers"]);
+    for (name, values) in header_lists(&out["headers_as_set"]) {
+        if expected.contains_key(&name) {
+            expected.insert(name, values);
+        }
     }
-    if out["reason"].as_str() != Some(wire.reason.as_str()) {
-        problems.push(format!(
-            "reason: expected {}, got {:?}",
-            out["reason"], wire.reason
-        ));
-    }
-    // `headers` is the wire; `headers_as_set` (when present) gives the values
-    // Koa meant for headers whose non-ASCII bytes Node mangled on the wire.
+    expected
+}
+
+fn actual_headers(out: &Value, wire: &Wire) -> BTreeMap<String, Vec<String>> {
     // Every rejoinder response echoes its request id; the references have none.
     let mut dropped: Vec<String> = vec![
         "date".into(),
@@ -52,24 +86,8 @@ pub(crate) fn wire_problems(out: &Value, wire: &Wire, etag_format_only: bool) ->
         "x-request-id".into(),
     ];
     dropped.extend(strings(&out["dropped_headers"]));
-    let collect = |list: &Value| {
-        let mut map: HashMap<String, Vec<String>> = HashMap::new();
-        for pair in list.as_array().into_iter().flatten() {
-            let name = pair[0].as_str().unwrap_or_default().to_owned();
-            map.entry(name)
-                .or_default()
-                .push(pair[1].as_str().unwrap_or_default().to_owned());
-        }
-        map
-    };
-    let mut expected = collect(&out["headers"]);
-    let as_set = collect(&out["headers_as_set"]);
-    for (name, values) in &as_set {
-        if expected.contains_key(name) {
-            expected.insert(name.clone(), values.clone());
-        }
-    }
-    let mut actual: HashMap<String, Vec<String>> = HashMap::new();
+    let as_set = header_lists(&out["headers_as_set"]);
+    let mut actual: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in &wire.headers {
         if dropped.contains(name) {
             continue;
@@ -82,6 +100,27 @@ pub(crate) fn wire_problems(out: &Value, wire: &Wire, etag_format_only: bool) ->
         };
         actual.entry(name.clone()).or_default().push(value);
     }
+    actual
+}
+
+/// How a response read off the wire differs from a recorded one in the
+/// shared wire format (vectors/README.md: status, reason, `headers` minus
+/// `dropped_headers`, `headers_as_set`, body). With `etag_format_only`,
+/// ETags compare by format, not hash.
+pub(crate) fn wire_diffs(out: &Value, wire: &Wire, etag_format_only: bool) -> Vec<Diff> {
+    let mut diffs = Vec::new();
+    if out["status"].as_u64() != Some(u64::from(wire.status)) {
+        diffs.push(Diff::new("status", out["status"].clone(), wire.status));
+    }
+    if out["reason"].as_str() != Some(wire.reason.as_str()) {
+        diffs.push(Diff::new(
+            "reason",
+            out["reason"].clone(),
+            wire.reason.clone(),
+        ));
+    }
+    let expected = expected_headers(out);
+    let actual = actual_headers(out, wire);
     let mut names: Vec<&String> = expected.keys().chain(actual.keys()).collect();
     names.sort();
     names.dedup();
@@ -94,36 +133,29 @@ pub(crate) fn wire_problems(out: &Value, wire: &Wire, etag_format_only: bool) ->
             (w, g) => w == g,
         };
         if !same {
-            problems.push(format!("header {name}: expected {want:?}, got {got:?}"));
+            diffs.push(Diff::new(format!("header {name}"), json!(want), json!(got)));
         }
     }
-    let body = &out["body"];
-    let want_body: Vec<u8> = match body["encoding"].as_str() {
-        Some("utf8") => body["text"]
-            .as_str()
-            .unwrap_or_default()
-            .as_bytes()
-            .to_vec(),
-        Some("base64") => base64(body["data"].as_str().unwrap_or_default()),
-        _ => Vec::new(),
-    };
+    let want_body = expected_body(out);
     if want_body != wire.body {
-        problems.push(format!(
-            "body: expected {:?}, got {:?}",
-            String::from_utf8_lossy(&want_body),
-            String::from_utf8_lossy(&wire.body)
+        diffs.push(Diff::new(
+            "body",
+            String::from_utf8_lossy(&want_body).into_owned(),
+            String::from_utf8_lossy(&wire.body).into_owned(),
         ));
     }
-    problems
+    diffs
 }
 
-fn by_index<'a>(list: &[&'a Value], i: u64) -> Option<&'a Value> {
+fn find<'a>(list: &[&'a Value], i: u64) -> Option<&'a Value> {
     list.iter()
         .find(|o| o["op_index"].as_u64() == Some(i))
         .copied()
 }
 
-fn compare_observations(out: &Value, seen: &[Value], problems: &mut Vec<String>) {
+/// Koa's observations: results and throws by `op_index`. A throw matches
+/// a throw (the messages are JavaScript's); a result must be equal.
+fn by_index(out: &Value, seen: &[Value], diffs: &mut Vec<Diff>) {
     let expected: Vec<&Value> = out["observations"]
         .as_array()
         .into_iter()
@@ -138,20 +170,49 @@ fn compare_observations(out: &Value, seen: &[Value], problems: &mut Vec<String>)
     indexes.sort_unstable();
     indexes.dedup();
     for i in indexes {
-        match (by_index(&expected, i), by_index(&seen_refs, i)) {
+        let what = format!("op {i}");
+        match (find(&expected, i), find(&seen_refs, i)) {
             (Some(w), Some(g)) => {
                 if w.get("threw").is_some() != g.get("threw").is_some() {
-                    problems.push(format!("op {i}: expected {w}, got {g}"));
+                    diffs.push(Diff::new(what, w.clone(), g.clone()));
                 } else if w.get("result").is_some() && w["result"] != g["result"] {
-                    problems.push(format!(
-                        "op {i}: expected result {}, got {}",
-                        w["result"], g["result"]
-                    ));
+                    diffs.push(Diff::new(what, w["result"].clone(), g["result"].clone()));
                 }
             }
-            (Some(w), None) => problems.push(format!("op {i}: expected {w}, observed nothing")),
-            (None, Some(g)) => problems.push(format!("op {i}: unexpected {g}")),
-            (None, None) => {}
+            (w, g) => diffs.push(Diff::new(what, json!(w), json!(g))),
+        }
+    }
+}
+
+/// Adonis's observations: the exceptions thrown, in order, each
+/// `{"threw": {name, message, status, code, body}}`. A throw matches a
+/// throw; its `status` and `body` must be equal when both sides state them
+/// (name, code and message are JavaScript's).
+fn in_order(out: &Value, seen: &[Value], diffs: &mut Vec<Diff>) {
+    let expected = out["observations"].as_array().cloned().unwrap_or_default();
+    for i in 0..expected.len().max(seen.len()) {
+        let what = format!("observation {i}");
+        let (w, g) = (expected.get(i), seen.get(i));
+        let (Some(w), Some(g)) = (w, g) else {
+            diffs.push(Diff::new(what, json!(w), json!(g)));
+            continue;
+        };
+        match (w.get("threw"), g.get("threw")) {
+            (Some(wt), Some(gt)) => {
+                for field in ["status", "body"] {
+                    if let (Some(a), Some(b)) = (wt.get(field), gt.get(field)) {
+                        if a != b {
+                            diffs.push(Diff::new(
+                                format!("{what} threw.{field}"),
+                                a.clone(),
+                                b.clone(),
+                            ));
+                        }
+                    }
+                }
+            }
+            (None, None) if w == g => {}
+            _ => diffs.push(Diff::new(what, w.clone(), g.clone())),
         }
     }
 }
