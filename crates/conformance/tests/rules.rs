@@ -59,6 +59,7 @@ const fn alt(
 
 const KONG: &str = "kong-response.json";
 const ADONIS: &str = "adonis-response.json";
+const CD: &str = "content-disposition.json";
 
 const ALTERATIONS: &[Alteration] = &[
     alt(
@@ -439,7 +440,64 @@ const ALTERATIONS: &[Alteration] = &[
             set(c, "/output/reason", json!("OK"));
         },
     ),
+    alt(
+        CD,
+        "cd-v04",
+        "disposition-windows-path",
+        "another name after the backslash",
+        |c| edit(c, "/output/header", "slash", "other"),
+    ),
+    alt(
+        CD,
+        "cd-v24",
+        "disposition-windows-path",
+        "an inline type",
+        |c| edit(c, "/output/header", "attachment", "inline"),
+    ),
+    alt(
+        CD,
+        "cd-v22",
+        "disposition-control-characters",
+        "another name beside the tab",
+        |c| edit(c, "/output/header", "tab%09here", "tab%09hire"),
+    ),
+    alt(
+        CD,
+        "cd-v05",
+        "disposition-ascii-filename",
+        "another non-ASCII name",
+        |c| edit(c, "/output/header", "naïve", "naïf"),
+    ),
+    alt(
+        CD,
+        "cd-v11",
+        "disposition-ascii-filename",
+        "an ASCII name the reference sends as it is",
+        |c| {
+            set(c, "/input/filename", json!("naive.pdf"));
+            edit(c, "/output/header", "naïve", "naiv");
+        },
+    ),
+    alt(
+        "koa-response.json",
+        "attachment-unicode",
+        "disposition-ascii-filename",
+        "an inline type",
+        |c| edit_header(c, "content-disposition", "attachment", "inline"),
+    ),
 ];
+
+/// Replaces text in the value of the reference's header `name`, as the
+/// handler set it (the runner compares `headers_as_set` where the wire
+/// form of a raw non-ASCII byte is mangled).
+fn edit_header(case: &mut Value, name: &str, from: &str, to: &str) {
+    let headers = case["output"]["headers_as_set"].as_array().unwrap();
+    let i = headers
+        .iter()
+        .position(|pair| pair[0] == name)
+        .unwrap_or_else(|| panic!("no {name} header"));
+    edit(case, &format!("/output/headers_as_set/{i}/1"), from, to);
+}
 
 /// A 205 as Koa 3 on Node 20 answers it (checked against the real Koa):
 /// no Content-Length, no Transfer-Encoding, no body. The shared vectors

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::outcome::{Covered, Diff, Failure, Outcome};
 
 mod args;
+mod disposition;
 mod kong_errors;
 mod kong_exit;
 mod node;
@@ -73,6 +74,9 @@ pub static RULES: &[Rule] = &[
     args::LUA_ARGUMENT_TYPE,
     args::LUA_NUMBER_NOT_INTEGER,
     args::DISPOSITION_ARGUMENT_TYPE,
+    disposition::DISPOSITION_WINDOWS_PATH,
+    disposition::DISPOSITION_CONTROL_CHARACTERS,
+    disposition::DISPOSITION_ASCII_FILENAME,
     kong_errors::UNESCAPED_ERROR_TEXT,
     kong_errors::ACCEPT_CASE,
     kong_errors::MALFORMED_MEDIA_RANGE,
