@@ -368,12 +368,21 @@ fn humantime_now() -> String {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt().with_target(false).init();
+    // RUST_LOG picks what is logged (`RUST_LOG=info` by default; `debug` or
+    // `trace` show each request's span with its fields).
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(3000);
-    println!("rejoinder showcase listening on http://127.0.0.1:{port}/");
+    let tls = tls_config()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("rejoinder showcase listening on {scheme}://127.0.0.1:{port}/");
     for (path, what) in ROUTES {
         println!("  {path:<40} {what}");
     }
@@ -395,7 +404,7 @@ async fn main() -> std::io::Result<()> {
             ctx.res.set_body("this body is shouted by a body filter\n");
         })
         .fallback(handle);
-    App::new()
+    let app = App::new()
         .router(router)
         .middleware(timing)
         .late(|req, res| {
@@ -418,7 +427,37 @@ async fn main() -> std::io::Result<()> {
                 method = %e.method, path = %e.path, status = e.status, bytes = e.bytes_sent,
                 source = e.source.as_str(), duration = ?e.duration, "request"
             )
-        })
-        .listen(("127.0.0.1", port))
+        });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let serve = app.serve(listener);
+    #[cfg(feature = "tls")]
+    let serve = match tls {
+        Some(config) => serve.tls(config),
+        None => serve,
+    };
+    serve
+        .with_graceful_shutdown(rejoinder::shutdown_signal())
         .await
+}
+
+/// With `--features tls`, HTTPS when `TLS_CERT` and `TLS_KEY` name PEM
+/// files.
+#[cfg(feature = "tls")]
+fn tls_config() -> std::io::Result<Option<rejoinder::tls::ServerConfig>> {
+    match (std::env::var_os("TLS_CERT"), std::env::var_os("TLS_KEY")) {
+        (Some(cert), Some(key)) => rejoinder::tls::server_config(cert, key).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// Built without the `tls` feature, the showcase speaks plain HTTP; it says
+/// so when TLS_CERT and TLS_KEY are set.
+#[cfg(not(feature = "tls"))]
+fn tls_config() -> std::io::Result<Option<()>> {
+    if std::env::var_os("TLS_CERT").is_some() && std::env::var_os("TLS_KEY").is_some() {
+        eprintln!(
+            "TLS_CERT and TLS_KEY are set, but this build has no `tls` feature: serving plain HTTP"
+        );
+    }
+    Ok(None)
 }

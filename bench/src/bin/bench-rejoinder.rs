@@ -9,6 +9,14 @@ struct Message {
 }
 
 fn main() -> std::io::Result<()> {
+    // TRACE=info: a subscriber that takes the request span (and writes it
+    // nowhere); TRACE=warn: one that filters it out. Unset: no subscriber.
+    if let Ok(level) = std::env::var("TRACE") {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(level))
+            .with_writer(std::io::sink)
+            .init();
+    }
     let port = rejoinder_bench::port();
     rejoinder_bench::runtime()?.block_on(async move {
         let app = App::new().handler(async |ctx: &mut Context| {

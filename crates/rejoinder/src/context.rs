@@ -55,13 +55,17 @@ impl Context {
     /// A context for a request, with a fresh response, outside any app (no
     /// named routes, the default body limit).
     pub fn new(req: http::Request<RequestBody>) -> Self {
-        Context::with_shared(req, Arc::new(Shared::default()))
+        Context::with_shared(req, Arc::new(Shared::default()), None)
     }
 
-    pub(crate) fn with_shared(req: http::Request<RequestBody>, shared: Arc<Shared>) -> Self {
+    pub(crate) fn with_shared(
+        req: http::Request<RequestBody>,
+        shared: Arc<Shared>,
+        conn: Option<&crate::request::ConnectionInfo>,
+    ) -> Self {
         let (head, body) = req.into_parts();
         Context {
-            req: Request::new(head, body, shared.body_limit),
+            req: Request::new(head, body, shared.body_limit, conn),
             res: Response::new(),
             state: http::Extensions::new(),
             params: Vec::new(),

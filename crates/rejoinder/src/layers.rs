@@ -144,7 +144,7 @@ impl Service<http::Request<RequestBody>> for Pipeline {
 
     fn call(&mut self, req: http::Request<RequestBody>) -> Self::Future {
         let app = self.0.clone();
-        Box::pin(async move { Ok(app.run(req).await) })
+        Box::pin(async move { Ok(app.run(req, None).await) })
     }
 }
 

@@ -68,6 +68,9 @@ mod server;
 mod service;
 mod shared;
 pub mod testing;
+#[cfg(feature = "tls")]
+pub mod tls;
+pub mod trace;
 
 pub use app::App;
 pub use context::Context;
@@ -77,7 +80,7 @@ pub use middleware::{middleware_fn, Middleware, Next};
 pub use redirect::Redirect;
 #[cfg(feature = "koa")]
 pub use redirect::RedirectError;
-pub use request::{BodyStream, Request, RequestBody};
+pub use request::{BodyStream, ConnectionInfo, Request, RequestBody};
 pub use request_id::X_REQUEST_ID;
 pub use router::Router;
 pub use routes::UrlError;

@@ -269,21 +269,26 @@ pub(crate) struct Logged {
     inner: ResBody,
     entry: Option<LogEntry>,
     started: Instant,
-    callbacks: Arc<[Arc<LogCallback>]>,
+    callbacks: Option<Arc<[Arc<LogCallback>]>>,
+    span: tracing::Span,
 }
 
 impl Logged {
+    /// Reports to `callbacks` (the log phase) and to `span` (see
+    /// [`trace`](crate::trace)), either of which may be absent or disabled.
     pub(crate) fn new(
         inner: ResBody,
         entry: LogEntry,
         started: Instant,
-        callbacks: Arc<[Arc<LogCallback>]>,
+        callbacks: Option<Arc<[Arc<LogCallback>]>>,
+        span: tracing::Span,
     ) -> Self {
         Logged {
             inner,
             entry: Some(entry),
             started,
             callbacks,
+            span,
         }
     }
 
@@ -291,7 +296,10 @@ impl Logged {
         if let Some(mut entry) = self.entry.take() {
             entry.completed = completed;
             entry.duration = self.started.elapsed();
-            for cb in self.callbacks.iter() {
+            if !self.span.is_disabled() {
+                crate::trace::record_end(&self.span, entry.bytes_sent, entry.duration, completed);
+            }
+            for cb in self.callbacks.iter().flat_map(|c| c.iter()) {
                 crate::panic::catch("a log callback", || cb(&entry));
             }
         }

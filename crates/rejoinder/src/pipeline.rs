@@ -9,7 +9,7 @@ use rejoinder_core::{ResBody, Response};
 use crate::app::App;
 use crate::context::Context;
 use crate::middleware::Next;
-use crate::request::RequestBody;
+use crate::request::{ConnectionInfo, RequestBody};
 
 impl App {
     /// Runs one request through the app and returns what goes on the wire.
@@ -17,10 +17,23 @@ impl App {
     /// A handler that panics yields a 500 (the panic is logged) and the app
     /// keeps serving. Layers added with [`App::layer`] wrap all of it.
     pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
+        self.handle_on(req, None).await
+    }
+
+    /// [`handle`](Self::handle) for a request of a server's connection.
+    pub(crate) async fn handle_on(
+        &self,
+        mut req: http::Request<RequestBody>,
+        conn: Option<&ConnectionInfo>,
+    ) -> http::Response<ResBody> {
         if self.inner.layers.is_empty() {
-            self.run(req).await
+            self.run(req, conn).await
         } else {
             use tower::ServiceExt;
+            // Through tower layers the connection goes as an extension.
+            if let Some(conn) = conn {
+                req.extensions_mut().insert(conn.clone());
+            }
             match self.stack().clone().oneshot(req).await {
                 Ok(res) => res,
                 Err(e) => crate::layers::layer_failed(&e),
@@ -29,14 +42,21 @@ impl App {
     }
 
     /// The pipeline itself, inside any layers.
-    pub(crate) async fn run(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
+    pub(crate) async fn run(
+        &self,
+        req: http::Request<RequestBody>,
+        conn: Option<&ConnectionInfo>,
+    ) -> http::Response<ResBody> {
         let inner = &*self.inner;
-        let started = inner.log.is_some().then(std::time::Instant::now);
-        let mut ctx = Context::with_shared(req, inner.shared.clone());
+        let mut ctx = Context::with_shared(req, inner.shared.clone(), conn);
+        let span = crate::trace::request_span(&ctx.req);
+        let traced = !span.is_disabled();
+        let started = (inner.log.is_some() || traced).then(std::time::Instant::now);
         if let Some(refusal) = inner.limits.refuse(ctx.req.uri(), ctx.req.headers()) {
             ctx.res = refusal;
         } else {
             let chain = Next::new(&inner.middleware, &*inner.handler).run(&mut ctx);
+            let chain = tracing::Instrument::instrument(chain, span.clone());
             match inner.limits.request_timeout {
                 None => chain.await,
                 Some(limit) => {
@@ -74,7 +94,10 @@ impl App {
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
             *response.body_mut() = crate::phases::apply_body_filters(filters.clone(), body);
         }
-        if let Some(callbacks) = &inner.log {
+        if traced {
+            crate::trace::record_head(&span, response.status().as_u16(), source.as_str());
+        }
+        if inner.log.is_some() || traced {
             let entry = crate::phases::LogEntry {
                 method,
                 path: ctx.req.path().to_owned(),
@@ -88,7 +111,7 @@ impl App {
             };
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
             let started = started.unwrap_or_else(std::time::Instant::now);
-            let logged = crate::phases::Logged::new(body, entry, started, callbacks.clone());
+            let logged = crate::phases::Logged::new(body, entry, started, inner.log.clone(), span);
             *response.body_mut() = ResBody::boxed(Box::pin(logged));
         }
         if let Some(reason) = fin.reason {

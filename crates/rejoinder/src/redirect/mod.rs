@@ -130,7 +130,7 @@ pub(crate) fn set_location(res: &mut Response, url: &str) -> Result<(), Redirect
 impl Context {
     /// `http://host/path…` of this request (Koa's `ctx.href`).
     pub fn href(&self) -> String {
-        let scheme = self.req.uri().scheme_str().unwrap_or("http");
+        let scheme = self.req.scheme();
         let host = self.req.host().unwrap_or("localhost");
         let path = self.req.uri().path_and_query().map_or("/", |p| p.as_str());
         format!("{scheme}://{host}{path}")
@@ -175,7 +175,7 @@ impl Context {
     fn back_target(&self, referrer: &str) -> Option<String> {
         let host = self.req.host()?;
         let path = self.req.uri().path_and_query().map_or("/", |p| p.as_str());
-        let own = self.req.uri().scheme_str().unwrap_or("http");
+        let own = self.req.scheme();
         let mut on_own_scheme = None;
         for scheme in ["http", "https"] {
             let base = url::Url::parse(&format!("{scheme}://{host}{path}")).ok()?;

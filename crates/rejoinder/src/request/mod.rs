@@ -42,12 +42,14 @@ use http::{HeaderValue, Method, Uri, Version};
 
 mod accept;
 mod body;
+mod connection;
 mod drain;
 mod query;
 mod read;
 
 pub(crate) use accept::accepts;
 pub use body::RequestBody;
+pub use connection::ConnectionInfo;
 pub(crate) use drain::linger;
 pub use read::BodyStream;
 
@@ -62,16 +64,55 @@ pub struct Request {
     body: Option<RequestBody>,
     body_limit: usize,
     id: HeaderValue,
+    conn: Option<ConnectionInfo>,
 }
 
 impl Request {
-    pub(crate) fn new(head: Parts, body: RequestBody, body_limit: usize) -> Self {
+    /// `conn` is the server's connection; without it (a request through
+    /// tower layers or the test client) one in the extensions is used.
+    pub(crate) fn new(
+        head: Parts,
+        body: RequestBody,
+        body_limit: usize,
+        conn: Option<&ConnectionInfo>,
+    ) -> Self {
         let id = crate::request_id::for_request(&head.headers);
+        let conn = conn
+            .cloned()
+            .or_else(|| head.extensions.get::<ConnectionInfo>().cloned());
         Request {
             head,
             body: Some(body),
             body_limit,
             id,
+            conn,
+        }
+    }
+
+    /// The connection the request arrived on, when a server made it (not
+    /// for a request built by hand or by the test client, unless it put a
+    /// [`ConnectionInfo`] in the extensions).
+    pub fn connection(&self) -> Option<&ConnectionInfo> {
+        self.conn.as_ref()
+    }
+
+    /// Whether the request arrived over TLS.
+    pub fn is_secure(&self) -> bool {
+        self.conn.as_ref().is_some_and(ConnectionInfo::is_secure)
+    }
+
+    /// The peer's address, when a server made the connection.
+    pub fn remote_addr(&self) -> Option<std::net::SocketAddr> {
+        self.conn.as_ref()?.remote_addr()
+    }
+
+    /// The scheme the client used: `https` over TLS, else the URI's
+    /// (`http` for an HTTP/1.1 origin-form target).
+    pub fn scheme(&self) -> &str {
+        if self.is_secure() {
+            "https"
+        } else {
+            self.head.uri.scheme_str().unwrap_or("http")
         }
     }
 
@@ -218,6 +259,7 @@ impl Request {
             body: None,
             body_limit: self.body_limit,
             id: self.id.clone(),
+            conn: self.conn.clone(),
         }
     }
 }

@@ -23,14 +23,14 @@ use super::drive::{drive, Stop};
 use super::socket::Socket;
 use crate::app::App;
 use crate::limits::Limits;
-use crate::request::RequestBody;
+use crate::request::{ConnectionInfo, RequestBody};
 
 /// The socket hyper reads and writes.
 pub(super) type Io = TokioIo<Watched<Socket>>;
 
 /// A connection's task, once its socket is ready (after the TLS handshake).
 pub(super) type ServeOne =
-    Box<dyn FnOnce(Io, Arc<ConnState>, watch::Receiver<Stop>) -> ConnFuture + Send>;
+    Box<dyn FnOnce(Io, Arc<ConnState>, watch::Receiver<Stop>, ConnectionInfo) -> ConnFuture + Send>;
 
 /// A connection served to its end.
 pub(super) type ConnFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -57,14 +57,16 @@ impl Connections for AppConnections {
     fn next(&self, builder: &Arc<auto::Builder<TokioExecutor>>) -> ServeOne {
         let app = self.0.clone();
         let builder = builder.clone();
-        Box::new(move |io, state, stop| {
+        Box::new(move |io, state, stop, info| {
             let requests = state.clone();
             let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-                // An app is one `Arc`: each request clones a pointer.
+                // An app is one `Arc`, the connection another: each request
+                // clones two pointers.
                 let app = app.clone();
+                let info = info.clone();
                 let guard = requests.begin();
                 async move {
-                    let res = app.handle(req.map(RequestBody::from)).await;
+                    let res = app.handle_on(req.map(RequestBody::from), Some(&info)).await;
                     Ok::<_, Infallible>(res.map(|body| Tracked::new(body, guard)))
                 }
             });
@@ -98,10 +100,11 @@ where
         let svc = self.service.clone();
         let limits = self.limits;
         let builder = builder.clone();
-        Box::new(move |io, state, stop| {
+        Box::new(move |io, state, stop, info| {
             let requests = state.clone();
-            let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
                 let guard = requests.begin();
+                req.extensions_mut().insert(info.clone());
                 let refusal = limits.refuse(req.uri(), req.headers());
                 let (method, version) = (req.method().clone(), req.version());
                 let called = svc.clone().oneshot(req);

@@ -50,6 +50,7 @@ use self::drive::Stop;
 use self::socket::Socket;
 use crate::app::App;
 use crate::limits::Limits;
+use crate::request::ConnectionInfo;
 
 type Signal = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -73,6 +74,25 @@ impl App {
     pub fn serve(self, listener: TcpListener) -> Serve {
         let limits = *self.limits();
         Serve::new(listener, Box::new(AppConnections(self)), limits)
+    }
+
+    /// [`listen`](Self::listen) over TLS (feature `tls`): see
+    /// [`tls`](crate::tls).
+    ///
+    /// # Errors
+    ///
+    /// Binding failed.
+    #[cfg(feature = "tls")]
+    pub async fn listen_tls(
+        self,
+        addr: impl ToSocketAddrs,
+        config: impl Into<Arc<crate::tls::ServerConfig>>,
+    ) -> io::Result<()> {
+        let listener = TcpListener::bind(addr).await?;
+        self.serve(listener)
+            .tls(config)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
     }
 }
 
@@ -137,6 +157,8 @@ pub struct Serve {
     listener: TcpListener,
     signal: Option<Signal>,
     limits: Limits,
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl std::fmt::Debug for Serve {
@@ -155,7 +177,19 @@ impl Serve {
             listener,
             signal: None,
             limits,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+
+    /// Serves HTTPS with this rustls config (feature `tls`; see
+    /// [`tls`](crate::tls)). ALPN offers `h2` and `http/1.1` when the
+    /// config names no protocol. The handshake counts toward the head
+    /// timeout.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: impl Into<Arc<crate::tls::ServerConfig>>) -> Self {
+        self.tls = Some(crate::tls::acceptor(config.into()));
+        self
     }
 
     /// Stops accepting when `signal` resolves, then waits for open
@@ -204,7 +238,10 @@ impl Serve {
             listener,
             signal,
             limits,
+            #[cfg(feature = "tls")]
+            tls,
         } = self;
+        let local = listener.local_addr().ok();
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
         let builder = Arc::new(builder(&limits));
         let cap = Arc::new(Semaphore::new(limits.connection_cap()));
@@ -216,8 +253,8 @@ impl Serve {
                 () = &mut signal => break,
                 accepted = listener.accept() => accepted,
             };
-            let stream = match accepted {
-                Ok((stream, _peer)) => stream,
+            let (stream, peer) = match accepted {
+                Ok(accepted) => accepted,
                 Err(e) if is_per_connection(&e) => continue,
                 Err(e) => {
                     // Out of descriptors (EMFILE/ENFILE) and the like: the
@@ -239,9 +276,18 @@ impl Serve {
             let state = ConnState::new(limits.header_read_timeout, limits.keep_alive_timeout);
             let serve_one = connections.next(&builder);
             let stop = stopped.clone();
+            #[cfg(feature = "tls")]
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let io = TokioIo::new(Watched::new(Socket::Tcp(stream), state.clone(), permit));
-                serve_one(io, state, stop).await;
+                #[cfg(feature = "tls")]
+                let Some((socket, info)) = handshake(tls, stream, peer, local, &limits).await
+                else {
+                    return;
+                };
+                #[cfg(not(feature = "tls"))]
+                let (socket, info) = (Socket::Tcp(stream), ConnectionInfo::new(Some(peer), local));
+                let io = TokioIo::new(Watched::new(socket, state.clone(), permit));
+                serve_one(io, state, stop, info).await;
             });
         }
         drop(listener);
@@ -255,6 +301,41 @@ impl Serve {
             }
         }
         Ok(())
+    }
+}
+
+/// The connection's socket: TCP as accepted, or TLS once the handshake is
+/// done within the head timeout (`None`: it failed or took too long).
+#[cfg(feature = "tls")]
+async fn handshake(
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    stream: tokio::net::TcpStream,
+    peer: std::net::SocketAddr,
+    local: Option<std::net::SocketAddr>,
+    limits: &Limits,
+) -> Option<(Socket, ConnectionInfo)> {
+    let Some(acceptor) = tls else {
+        return Some((Socket::Tcp(stream), ConnectionInfo::new(Some(peer), local)));
+    };
+    match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => {
+            let session = stream.get_ref().1;
+            let info = ConnectionInfo::tls(
+                Some(peer),
+                local,
+                session.alpn_protocol().map(<[u8]>::to_vec),
+                session.server_name().map(str::to_owned),
+            );
+            Some((Socket::Tls(Box::new(stream)), info))
+        }
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "TLS handshake not done within the head timeout");
+            None
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The connection's transport: plain TCP (TLS comes in with its feature).
+//! The connection's transport: plain TCP, or TLS over it (feature `tls`).
 
 use std::io;
 use std::pin::Pin;
@@ -12,6 +12,9 @@ use tokio::net::TcpStream;
 pub(crate) enum Socket {
     /// Plain TCP.
     Tcp(TcpStream),
+    /// TLS over TCP, after the handshake.
+    #[cfg(feature = "tls")]
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
 }
 
 impl AsyncRead for Socket {
@@ -23,6 +26,8 @@ impl AsyncRead for Socket {
     ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_read(cx, buf),
+            #[cfg(feature = "tls")]
+            Socket::Tls(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -36,6 +41,8 @@ impl AsyncWrite for Socket {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_write(cx, buf),
+            #[cfg(feature = "tls")]
+            Socket::Tls(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -47,6 +54,8 @@ impl AsyncWrite for Socket {
     ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            #[cfg(feature = "tls")]
+            Socket::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
         }
     }
 
@@ -54,6 +63,8 @@ impl AsyncWrite for Socket {
     fn is_write_vectored(&self) -> bool {
         match self {
             Socket::Tcp(s) => s.is_write_vectored(),
+            #[cfg(feature = "tls")]
+            Socket::Tls(s) => s.is_write_vectored(),
         }
     }
 
@@ -61,6 +72,8 @@ impl AsyncWrite for Socket {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_flush(cx),
+            #[cfg(feature = "tls")]
+            Socket::Tls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
@@ -68,6 +81,8 @@ impl AsyncWrite for Socket {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         match self.get_mut() {
             Socket::Tcp(s) => Pin::new(s).poll_shutdown(cx),
+            #[cfg(feature = "tls")]
+            Socket::Tls(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }
