@@ -1,13 +1,13 @@
 //! HTTPS with rustls (feature `tls`): a certificate chain and key from PEM
-//! files, or any `rustls::ServerConfig`, served by [`Serve::tls`] or
-//! [`App::listen_tls`] with ALPN `h2` and `http/1.1`.
+//! files, or any `rustls::ServerConfig`, served by `Serve::tls` or
+//! `App::listen_tls` with ALPN `h2` and `http/1.1`.
 //!
 //! The handshake must finish within the head timeout
-//! ([`App::header_read_timeout`]), which runs from accept, so a client that
+//! (`App::header_read_timeout`), which runs from accept, so a client that
 //! connects and never says hello is closed like a silent plain one. All the
 //! other limits and graceful shutdown apply to TLS connections unchanged;
-//! handlers see [`Request::is_secure`](crate::Request::is_secure) and the
-//! negotiated protocol in [`ConnectionInfo`](crate::ConnectionInfo).
+//! handlers see `Request::is_secure` and the negotiated protocol in
+//! `ConnectionInfo`.
 //!
 //! rustls uses the *ring* provider, chosen explicitly, so a process that
 //! also links another provider still builds its config.
@@ -27,10 +27,6 @@
 //!     .await
 //! # }
 //! ```
-//!
-//! [`Serve::tls`]: crate::Serve::tls
-//! [`App::listen_tls`]: crate::App::listen_tls
-//! [`App::header_read_timeout`]: crate::App::header_read_timeout
 
 use std::io;
 use std::path::Path;

@@ -7,9 +7,9 @@ use std::sync::Arc;
 /// The connection a request arrived on. The server makes one per
 /// connection; each request shares it (a clone is one reference count).
 ///
-/// [`Request::connection`](crate::Request::connection) gives it to
-/// handlers; tower services served by [`serve`](crate::serve) find it in
-/// the request's extensions.
+/// [`Request::connection`](super::Request::connection) gives it to
+/// handlers; tower services served by `rejoinder::serve` find it in the
+/// request's extensions.
 ///
 /// ```
 /// use rejoinder::ConnectionInfo;
