@@ -14,6 +14,7 @@
 //! - [`request`]: bodies (`json`, `form`, `text`, `bytes`, streams), query.
 //! - [`phases`]: Kong's header, body and log phases.
 //! - [`limits`]: timeouts, head and URI sizes, the connection cap.
+//! - [`guides`]: migration guides from other frameworks, side by side.
 //! - [`App`]: puts it together; [`App::listen`] serves it with hyper 1.x
 //!   (HTTP/1.1 and HTTP/2 on one port, keep-alive, the limits, graceful
 //!   shutdown, panic isolation).
@@ -45,6 +46,7 @@ mod app;
 pub mod context;
 #[cfg(feature = "fs")]
 pub mod fs;
+pub mod guides;
 pub mod handler;
 #[cfg(feature = "jsonp")]
 pub mod jsonp;

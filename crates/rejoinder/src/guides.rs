@@ -1,0 +1,16 @@
+//! Migration guides: rejoinder for people who know another framework.
+//!
+//! Each guide puts the other system's snippets next to rejoinder's, one
+//! section per feature of its response and context API, with a sentence on
+//! every difference in behaviour. The Rust snippets are doctests, so they
+//! compile against this version of rejoinder.
+//!
+//! | guide | for | the mapping in one line |
+//! |---|---|---|
+//! | [`from_koa`] | Koa (Node.js) | `ctx` → `&mut Context`, `ctx.body =` → `ctx.res.set_body(..)`, `await next()` → `next.run(ctx).await` |
+//!
+//! The same pages are in the repository's `docs/` folder (`docs/from-koa.md`
+//! and so on).
+
+#[doc = include_str!("../../../docs/from-koa.md")]
+pub mod from_koa {}
