@@ -8,9 +8,13 @@
 //! | guide | for | the mapping in one line |
 //! |---|---|---|
 //! | [`from_koa`] | Koa (Node.js) | `ctx` → `&mut Context`, `ctx.body =` → `ctx.res.set_body(..)`, `await next()` → `next.run(ctx).await` |
+//! | [`from_adonis`] | AdonisJS 5 | `response.send` → `res.send`, descriptive methods, `abort`, the redirect builder |
 //!
 //! The same pages are in the repository's `docs/` folder (`docs/from-koa.md`
 //! and so on).
 
 #[doc = include_str!("../../../docs/from-koa.md")]
 pub mod from_koa {}
+
+#[doc = include_str!("../../../docs/from-adonis.md")]
+pub mod from_adonis {}
