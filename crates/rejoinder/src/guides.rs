@@ -9,6 +9,7 @@
 //! |---|---|---|
 //! | [`from_koa`] | Koa (Node.js) | `ctx` → `&mut Context`, `ctx.body =` → `ctx.res.set_body(..)`, `await next()` → `next.run(ctx).await` |
 //! | [`from_adonis`] | AdonisJS 5 | `response.send` → `res.send`, descriptive methods, `abort`, the redirect builder |
+//! | [`from_strapi`] | Strapi 3 (Koa + Boom) | `ctx.response.badRequest(..)` → `HttpError::bad_request(..)` |
 //!
 //! The same pages are in the repository's `docs/` folder (`docs/from-koa.md`
 //! and so on).
@@ -18,3 +19,6 @@ pub mod from_koa {}
 
 #[doc = include_str!("../../../docs/from-adonis.md")]
 pub mod from_adonis {}
+
+#[doc = include_str!("../../../docs/from-strapi.md")]
+pub mod from_strapi {}
