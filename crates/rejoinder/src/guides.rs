@@ -10,6 +10,7 @@
 //! | [`from_koa`] | Koa (Node.js) | `ctx` → `&mut Context`, `ctx.body =` → `ctx.res.set_body(..)`, `await next()` → `next.run(ctx).await` |
 //! | [`from_adonis`] | AdonisJS 5 | `response.send` → `res.send`, descriptive methods, `abort`, the redirect builder |
 //! | [`from_strapi`] | Strapi 3 (Koa + Boom) | `ctx.response.badRequest(..)` → `HttpError::bad_request(..)` |
+//! | [`from_kong`] | Kong plugin authors | phases → `App::header_filter`/`body_filter`/`log`, `kong.response.*` → `res.kong()` |
 //!
 //! The same pages are in the repository's `docs/` folder (`docs/from-koa.md`
 //! and so on).
@@ -22,3 +23,6 @@ pub mod from_adonis {}
 
 #[doc = include_str!("../../../docs/from-strapi.md")]
 pub mod from_strapi {}
+
+#[doc = include_str!("../../../docs/from-kong.md")]
+pub mod from_kong {}
