@@ -11,6 +11,7 @@
 //! | [`from_adonis`] | AdonisJS 5 | `response.send` → `res.send`, descriptive methods, `abort`, the redirect builder |
 //! | [`from_strapi`] | Strapi 3 (Koa + Boom) | `ctx.response.badRequest(..)` → `HttpError::bad_request(..)` |
 //! | [`from_kong`] | Kong plugin authors | phases → `App::header_filter`/`body_filter`/`log`, `kong.response.*` → `res.kong()` |
+//! | [`from_vapr`] | vapr (Node.js) | responses as values → `Vapr((code, message, headers, (body,)))`, late handlers → `App::late` |
 //!
 //! The same pages are in the repository's `docs/` folder (`docs/from-koa.md`
 //! and so on).
@@ -26,3 +27,6 @@ pub mod from_strapi {}
 
 #[doc = include_str!("../../../docs/from-kong.md")]
 pub mod from_kong {}
+
+#[doc = include_str!("../../../docs/from-vapr.md")]
+pub mod from_vapr {}
