@@ -12,6 +12,7 @@
 //! | [`from_strapi`] | Strapi 3 (Koa + Boom) | `ctx.response.badRequest(..)` → `HttpError::bad_request(..)` |
 //! | [`from_kong`] | Kong plugin authors | phases → `App::header_filter`/`body_filter`/`log`, `kong.response.*` → `res.kong()` |
 //! | [`from_vapr`] | vapr (Node.js) | responses as values → `Vapr((code, message, headers, (body,)))`, late handlers → `App::late` |
+//! | [`from_axum`] | axum 0.8 | extractors → `ctx.req`/`ctx.param`, `from_fn` → `App::middleware`, `axum::serve` → `App::listen` |
 //!
 //! The same pages are in the repository's `docs/` folder (`docs/from-koa.md`
 //! and so on).
@@ -30,3 +31,6 @@ pub mod from_kong {}
 
 #[doc = include_str!("../../../docs/from-vapr.md")]
 pub mod from_vapr {}
+
+#[doc = include_str!("../../../docs/from-axum.md")]
+pub mod from_axum {}
