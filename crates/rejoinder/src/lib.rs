@@ -50,8 +50,6 @@ pub mod handler;
 pub mod jsonp;
 #[cfg(feature = "kong")]
 mod kong_exit;
-pub mod layers;
-pub mod limits;
 pub mod middleware;
 mod panic;
 pub mod phases;
@@ -69,7 +67,7 @@ mod service;
 mod shared;
 pub mod testing;
 
-pub use app::App;
+pub use app::{layers, limits, App};
 pub use context::Context;
 pub use handler::{flushable, handler_fn, BoxFuture, Flushable, Handler};
 pub use middleware::{middleware_fn, Middleware, Next};

@@ -1,5 +1,9 @@
 //! The application: a handler, middleware, filter phases and settings,
-//! held behind one `Arc`.
+//! held behind one `Arc`; its tower [`layers`] and server [`limits`] are
+//! the submodules of the same name.
+
+pub mod layers;
+pub mod limits;
 
 use std::sync::{Arc, OnceLock};
 
@@ -7,12 +11,12 @@ use rejoinder_core::Response;
 
 use crate::context::Context;
 use crate::handler::Handler;
-use crate::layers::{AddLayer, Stack};
-use crate::limits::Limits;
 use crate::middleware::{LateHandler, Middleware};
 use crate::phases::{BodyChunk, BodyFilter, HeaderFilter, LogCallback, LogEntry};
 use crate::request::Request;
 use crate::shared::Shared;
+use layers::{AddLayer, Stack};
+use limits::Limits;
 
 /// A rejoinder application.
 ///
