@@ -2,6 +2,7 @@
 //! ranges on file bodies, attachments, `ServeDir` (including every way out of
 //! its root it must refuse), and JSONP. (The 1 GiB file is in download_memory.rs, a process of its own
 //! so no other test moves its memory figures.)
+#![cfg(all(feature = "koa", feature = "adonis", feature = "jsonp", feature = "fs"))]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
