@@ -51,6 +51,7 @@ pub mod jsonp;
 #[cfg(feature = "kong")]
 mod kong_exit;
 pub mod middleware;
+mod mount;
 mod panic;
 pub mod phases;
 mod pipeline;
