@@ -50,9 +50,8 @@ pub mod handler;
 pub mod jsonp;
 #[cfg(feature = "kong")]
 mod kong_exit;
-pub mod layers;
-pub mod limits;
 pub mod middleware;
+mod mount;
 mod panic;
 pub mod phases;
 mod pipeline;
@@ -72,7 +71,7 @@ pub mod testing;
 pub mod tls;
 pub mod trace;
 
-pub use app::App;
+pub use app::{layers, limits, App};
 pub use context::Context;
 pub use handler::{flushable, handler_fn, BoxFuture, Flushable, Handler};
 pub use middleware::{middleware_fn, Middleware, Next};
