@@ -42,12 +42,18 @@ use http::{HeaderValue, Method, Uri, Version};
 
 mod accept;
 mod body;
+#[cfg(feature = "cookies")]
+mod cookies;
 mod drain;
 mod query;
 mod read;
+#[cfg(feature = "cookies")]
+mod secure;
 
 pub(crate) use accept::accepts;
 pub use body::RequestBody;
+#[cfg(feature = "cookies")]
+pub use cookies::RequestCookies;
 pub(crate) use drain::linger;
 pub use read::BodyStream;
 
@@ -62,6 +68,8 @@ pub struct Request {
     body: Option<RequestBody>,
     body_limit: usize,
     id: HeaderValue,
+    #[cfg(feature = "cookies")]
+    cookies: cookies::Jar,
 }
 
 impl Request {
@@ -72,6 +80,8 @@ impl Request {
             body: Some(body),
             body_limit,
             id,
+            #[cfg(feature = "cookies")]
+            cookies: cookies::Jar::default(),
         }
     }
 
@@ -218,6 +228,8 @@ impl Request {
             body: None,
             body_limit: self.body_limit,
             id: self.id.clone(),
+            #[cfg(feature = "cookies")]
+            cookies: cookies::Jar::default(),
         }
     }
 }
