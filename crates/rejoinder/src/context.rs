@@ -77,7 +77,10 @@ impl Context {
         }
     }
 
-    #[cfg_attr(not(any(feature = "koa", feature = "jsonp")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "koa", feature = "jsonp", feature = "cookies")),
+        allow(dead_code)
+    )]
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
     }

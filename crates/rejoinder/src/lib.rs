@@ -12,6 +12,8 @@
 //! - [`middleware`]: Koa's onion, `async fn(&mut Context, Next<'_>)`.
 //! - [`router`]: routes, parameters, nesting, per-route middleware and limits.
 //! - [`request`]: bodies (`json`, `form`, `text`, `bytes`, streams), query.
+//! - `cookies`: plain, signed and private cookies (the `cookies` feature,
+//!   off by default).
 //! - [`phases`]: Kong's header, body and log phases.
 //! - [`limits`]: timeouts, head and URI sizes, the connection cap.
 //! - [`App`]: puts it together; [`App::listen`] serves it with hyper 1.x
@@ -43,6 +45,8 @@ struct ReadmeDoctests;
 
 mod app;
 pub mod context;
+#[cfg(feature = "cookies")]
+pub mod cookies;
 #[cfg(feature = "fs")]
 pub mod fs;
 pub mod handler;

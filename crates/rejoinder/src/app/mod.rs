@@ -99,7 +99,7 @@ impl App {
         inner
     }
 
-    fn shared_mut(&mut self) -> &mut Shared {
+    pub(crate) fn shared_mut(&mut self) -> &mut Shared {
         Arc::make_mut(&mut self.inner_mut().shared)
     }
 
@@ -190,6 +190,17 @@ impl App {
         S: Into<String>,
     {
         self.shared_mut().trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Trusts the proxy in front of the app with the protocol the client
+    /// used (Koa's `app.proxy`): with `true`, a request whose first
+    /// `X-Forwarded-Proto` value is `https` counts as one that came over
+    /// TLS. Off by default, since a client talking to the app directly could
+    /// send the header too. Today this decides the `Secure` default of the
+    /// app's cookies (see `rejoinder::cookies`).
+    pub fn trust_proxy(mut self, trust: bool) -> Self {
+        self.shared_mut().trust_proxy = trust;
         self
     }
 
