@@ -72,6 +72,10 @@ const ROUTES: &[(&str, &str)] = &[
         "POST JSON and get it back (curl -d '{\"a\":1}' -H 'content-type: application/json'); \
          broken JSON 400, another type 415, over 2 MiB 413",
     ),
+    (
+        "/docs/api-map.md",
+        "a file of docs/ through a ServeDir mounted at /docs: ETag, 304, ranges",
+    ),
 ];
 
 /// `?code=418&message=All+Good`, read by the typed query.
@@ -393,7 +397,7 @@ async fn main() -> std::io::Result<()> {
         .get("/go/user/{id}", go_user)
         .get("/redirect", koa_redirect)
         .get("/back", back)
-        .get("/docs/{*path}", ServeDir::new(docs).mount("/docs"))
+        .mount("/docs", ServeDir::new(docs))
         .get("/download", download)
         .get("/jsonp", jsonp)
         .post("/echo", echo)

@@ -47,6 +47,8 @@ pub struct Context {
     pub res: Response,
     state: http::Extensions,
     params: Vec<(Arc<str>, String)>,
+    /// Where the path below a `Router::mount` prefix starts.
+    mounted: Option<usize>,
     shared: Arc<Shared>,
     flusher: Option<tokio::sync::oneshot::Sender<Response>>,
 }
@@ -69,12 +71,16 @@ impl Context {
             res: Response::new(),
             state: http::Extensions::new(),
             params: Vec::new(),
+            mounted: None,
             shared,
             flusher: None,
         }
     }
 
-    #[cfg_attr(not(any(feature = "koa", feature = "jsonp")), allow(dead_code))]
+    #[cfg_attr(
+        not(any(feature = "koa", feature = "jsonp", feature = "cookies")),
+        allow(dead_code)
+    )]
     pub(crate) fn shared(&self) -> &Shared {
         &self.shared
     }
@@ -92,6 +98,7 @@ impl Context {
             res: Response::new(),
             state: self.state.clone(),
             params: self.params.clone(),
+            mounted: self.mounted,
             shared: self.shared.clone(),
             flusher: None,
         };
@@ -130,6 +137,34 @@ impl Context {
 
     pub(crate) fn push_param(&mut self, name: Arc<str>, value: String) {
         self.params.push((name, value));
+    }
+
+    /// Records that the request path from byte `at` on is below the prefix
+    /// of a mounted handler.
+    pub(crate) fn set_mounted(&mut self, at: usize) {
+        self.mounted = Some(at);
+    }
+
+    /// For a handler mounted with `Router::mount` or `App::mount`, the
+    /// request path below the mount prefix, as sent (not decoded): `""`
+    /// for the prefix itself (`/static`), else starting with `/`
+    /// (`/css/a.css` for `/static/css/a.css`). `None` outside a mount.
+    ///
+    /// ```
+    /// use rejoinder::testing::TestClient;
+    /// use rejoinder::{App, Context, Router};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let router = Router::new().mount("/static", async |ctx: &mut Context| {
+    ///     format!("{:?}", ctx.mounted_path())
+    /// });
+    /// let client = TestClient::new(App::new().router(router));
+    /// assert_eq!(client.get("/static/a%20b.css").send().await.text(), "Some(\"/a%20b.css\")");
+    /// assert_eq!(client.get("/static").send().await.text(), "Some(\"\")");
+    /// # }
+    /// ```
+    pub fn mounted_path(&self) -> Option<&str> {
+        self.req.path().get(self.mounted?..)
     }
 
     /// A path parameter captured by the router (`{id}` in `/users/{id}`),

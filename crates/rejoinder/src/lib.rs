@@ -12,6 +12,8 @@
 //! - [`middleware`]: Koa's onion, `async fn(&mut Context, Next<'_>)`.
 //! - [`router`]: routes, parameters, nesting, per-route middleware and limits.
 //! - [`request`]: bodies (`json`, `form`, `text`, `bytes`, streams), query.
+//! - `cookies`: plain, signed and private cookies (the `cookies` feature,
+//!   off by default).
 //! - [`phases`]: Kong's header, body and log phases.
 //! - [`limits`]: timeouts, head and URI sizes, the connection cap.
 //! - [`guides`]: migration guides from other frameworks, side by side.
@@ -44,6 +46,8 @@ struct ReadmeDoctests;
 
 mod app;
 pub mod context;
+#[cfg(feature = "cookies")]
+pub mod cookies;
 #[cfg(feature = "fs")]
 pub mod fs;
 pub mod guides;
@@ -52,9 +56,8 @@ pub mod handler;
 pub mod jsonp;
 #[cfg(feature = "kong")]
 mod kong_exit;
-pub mod layers;
-pub mod limits;
 pub mod middleware;
+mod mount;
 mod panic;
 pub mod phases;
 mod pipeline;
@@ -74,7 +77,7 @@ pub mod testing;
 pub mod tls;
 pub mod trace;
 
-pub use app::App;
+pub use app::{layers, limits, App};
 pub use context::Context;
 pub use handler::{flushable, handler_fn, BoxFuture, Flushable, Handler};
 pub use middleware::{middleware_fn, Middleware, Next};

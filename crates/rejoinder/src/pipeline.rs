@@ -55,7 +55,7 @@ impl App {
         if let Some(refusal) = inner.limits.refuse(ctx.req.uri(), ctx.req.headers()) {
             ctx.res = refusal;
         } else {
-            let chain = Next::new(&inner.middleware, &*inner.handler).run(&mut ctx);
+            let chain = Next::new(&inner.middleware, &inner.handler).run(&mut ctx);
             let chain = tracing::Instrument::instrument(chain, span.clone());
             match inner.limits.request_timeout {
                 None => chain.await,

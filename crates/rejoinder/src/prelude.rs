@@ -10,6 +10,7 @@
 //! ```
 //! use rejoinder::prelude::*;
 //!
+//! # #[cfg(feature = "adonis")]
 //! async fn made(ctx: &mut Context) {
 //!     ctx.res.created(Json(serde_json::json!({"id": 7}))); // Adonis's descriptive method
 //! }

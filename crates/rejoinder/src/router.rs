@@ -14,7 +14,8 @@
 //! (the body is dropped on the wire).
 //!
 //! Routers compose: [`nest`](Router::nest) mounts one under a prefix,
-//! [`merge`](Router::merge) joins two, [`middleware`](Router::middleware)
+//! [`merge`](Router::merge) joins two, [`mount`](Router::mount) hands a
+//! whole subtree (a file server) to one handler, [`middleware`](Router::middleware)
 //! wraps every request a router handles, and
 //! [`route_middleware`](Router::route_middleware) and
 //! [`body_limit`](Router::body_limit) apply to the route added last.
@@ -65,12 +66,16 @@ use http::{Method, StatusCode};
 use crate::context::Context;
 use crate::handler::{done, BoxFuture, Handler};
 use crate::middleware::{layered, Middleware, Next};
+use crate::mount::{self, End};
 use crate::routes::{join_paths, RouteNames};
 
 struct Endpoint {
     pattern: String,
     params: Vec<Arc<str>>,
     methods: Vec<(Method, Arc<dyn Handler>)>,
+    /// For a pattern of a mount: which one, and the mounted handler (which
+    /// takes every method).
+    mount: Option<(End, Arc<dyn Handler>)>,
 }
 
 /// The route table: what a router dispatches with.
@@ -80,6 +85,8 @@ struct Routes {
     fallback: Option<Arc<dyn Handler>>,
     /// Fallbacks of nested routers, longest prefix first.
     nested: Vec<(String, Arc<dyn Handler>)>,
+    /// Mounted handlers by prefix, in the order they were mounted.
+    mounts: Vec<(String, Arc<dyn Handler>)>,
 }
 
 /// Routes requests by method and path. See the [module docs](self).
@@ -169,6 +176,7 @@ impl Router {
                 endpoints: Vec::new(),
                 fallback: None,
                 nested: Vec::new(),
+                mounts: Vec::new(),
             },
             middleware: Vec::new(),
             names: RouteNames::default(),
@@ -218,12 +226,18 @@ impl Router {
             pattern: path.to_owned(),
             params: param_names(path),
             methods: Vec::new(),
+            mount: None,
         });
         i
     }
 
     fn add_method(&mut self, index: usize, method: Method, handler: Arc<dyn Handler>) {
         let endpoint = &mut self.routes.endpoints[index];
+        assert!(
+            endpoint.mount.is_none(),
+            "cannot route {method} {:?}: a handler is mounted there",
+            endpoint.pattern
+        );
         assert!(
             !endpoint.methods.iter().any(|(m, _)| *m == method),
             "{method} {:?} is routed twice",
@@ -318,6 +332,70 @@ impl Router {
         self
     }
 
+    /// Hands every request for `prefix` and the paths below it — any
+    /// method — to `handler`, the prefix written once: with
+    /// `.mount("/static", ServeDir::new("public"))` (feature `fs`),
+    /// `/static/app.css` is `public/app.css`. The handler sees the whole
+    /// path in `ctx.req.path()` and the part below the prefix in
+    /// [`Context::mounted_path`]; `/staticx` is not below `/static`.
+    ///
+    /// A route added for a path below the prefix is more specific and
+    /// takes its requests (`/static/special` before the mount at
+    /// `/static`); the prefix may hold parameters (`/{tenant}/files`),
+    /// captured as for routes. A router is put under a prefix with
+    /// [`nest`](Router::nest), not with `mount`: a router matches the whole
+    /// request path.
+    ///
+    /// ```
+    /// use rejoinder::testing::TestClient;
+    /// use rejoinder::{App, Context, Router};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let router = Router::new()
+    ///     .get("/", async |_: &mut Context| "home")
+    ///     .mount("/files", async |ctx: &mut Context| {
+    ///         format!("{} {}", ctx.req.method(), ctx.mounted_path().unwrap_or("?"))
+    ///     });
+    /// let client = TestClient::new(App::new().router(router));
+    /// assert_eq!(client.get("/files/a/b.txt").send().await.text(), "GET /a/b.txt");
+    /// assert_eq!(client.post("/files").send().await.text(), "POST ");
+    /// assert_eq!(client.get("/filesx").send().await.status(), 404);
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the prefix does not start with `/`, is mounted already, or
+    /// conflicts with a route (one for the prefix itself, `/static/`, or a
+    /// parameter or catch-all right below it, such as `/static/{name}`).
+    pub fn mount(mut self, prefix: &str, handler: impl Handler) -> Self {
+        self.add_mount(&mount::normalize(prefix), Arc::new(handler));
+        self.last = None;
+        self
+    }
+
+    fn add_mount(&mut self, prefix: &str, handler: Arc<dyn Handler>) {
+        for (pattern, end) in mount::patterns(prefix) {
+            check_syntax(&pattern);
+            let taken = self.routes.endpoints.iter().any(|e| e.pattern == pattern);
+            assert!(
+                !taken,
+                "cannot mount at {prefix:?}: {pattern:?} is routed or mounted already"
+            );
+            let i = self.routes.endpoints.len();
+            if let Err(e) = self.routes.matcher.insert(&pattern, i) {
+                panic!("cannot mount at {prefix:?}: {e}");
+            }
+            self.routes.endpoints.push(Endpoint {
+                params: param_names(&pattern),
+                pattern,
+                methods: Vec::new(),
+                mount: Some((end, handler.clone())),
+            });
+        }
+        self.routes.mounts.push((prefix.to_owned(), handler));
+    }
+
     /// Takes in every route of `router` as it is; its middleware wraps only
     /// its own routes. Its fallback becomes this router's when this one has
     /// none.
@@ -352,7 +430,10 @@ impl Router {
                 .nested
                 .push((at, layered(&middleware, fallback)));
         }
-        for endpoint in routes.endpoints {
+        for (inner, handler) in routes.mounts {
+            self.add_mount(&join_paths(prefix, &inner), layered(&middleware, handler));
+        }
+        for endpoint in routes.endpoints.into_iter().filter(|e| e.mount.is_none()) {
             let index = self.endpoint(&join_paths(prefix, &endpoint.pattern));
             for (method, handler) in endpoint.methods {
                 self.add_method(index, method, layered(&middleware, handler));
@@ -366,13 +447,19 @@ impl Router {
         std::mem::take(&mut self.names)
     }
 
-    /// The routes, as `"GET /users/{id}"`, in the order they were added.
+    /// The routes, as `"GET /users/{id}"`, in the order they were added,
+    /// then the mounts, as `"* /static"`.
     pub fn route_list(&self) -> Vec<String> {
-        self.routes
+        let routes = self
+            .routes
             .endpoints
             .iter()
-            .flat_map(|e| e.methods.iter().map(|(m, _)| format!("{m} {}", e.pattern)))
-            .collect()
+            .flat_map(|e| e.methods.iter().map(|(m, _)| format!("{m} {}", e.pattern)));
+        let mounts = self.routes.mounts.iter().map(|(prefix, _)| {
+            let shown = if prefix.is_empty() { "/" } else { prefix };
+            format!("* {shown}")
+        });
+        routes.chain(mounts).collect()
     }
 }
 
@@ -386,12 +473,17 @@ fn allow(endpoint: &Endpoint) -> String {
 
 impl Handler for Routes {
     fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
-        let (index, params) = match self.matcher.at(ctx.req.path()) {
+        let (index, params, mounted) = match self.matcher.at(ctx.req.path()) {
             Ok(m) => {
                 let endpoint = &self.endpoints[*m.value];
+                let mounted = endpoint.mount.as_ref().map(|(end, _)| {
+                    let tail = m.params.get(mount::TAIL).unwrap_or("");
+                    end.offset(ctx.req.path(), tail)
+                });
                 let params: Vec<(Arc<str>, String)> = m
                     .params
                     .iter()
+                    .filter(|(k, _)| *k != mount::TAIL)
                     .enumerate()
                     .map(|(i, (k, v))| {
                         let name = match endpoint.params.get(i) {
@@ -401,7 +493,7 @@ impl Handler for Routes {
                         (name, rejoinder_core::uri::percent_decode(v))
                     })
                     .collect();
-                (*m.value, params)
+                (*m.value, params, mounted)
             }
             Err(_) => {
                 let path = ctx.req.path();
@@ -419,6 +511,10 @@ impl Handler for Routes {
             ctx.push_param(name, value);
         }
         let endpoint = &self.endpoints[index];
+        if let (Some(at), Some((_, handler))) = (mounted, &endpoint.mount) {
+            ctx.set_mounted(at);
+            return handler.call(ctx);
+        }
         let method = ctx.req.method();
         let handler = endpoint
             .methods

@@ -1,5 +1,6 @@
 //! The lazy typed body: kinds, inference at finalize, the empty-body rules,
 //! length, replacement and single serialization.
+#![cfg(feature = "adonis")]
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Conditional requests end to end (RFC 9110 §13.2.2): 304 and 412 in the
 //! RFC's order, If-None-Match before If-Modified-Since, errors left alone,
 //! and If-Range deciding between 206 and the whole file.
+#![cfg(all(feature = "adonis", feature = "fs"))]
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

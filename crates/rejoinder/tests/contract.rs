@@ -1,6 +1,7 @@
 //! The handler/middleware contract: one `Context` from the first middleware
 //! to the handler and back, whatever the handler does, and the traps that
 //! are refused or mean what they say.
+#![cfg(all(feature = "adonis", feature = "vapr"))]
 
 use rejoinder::http::{header, HeaderValue, StatusCode};
 use rejoinder::prelude::*;

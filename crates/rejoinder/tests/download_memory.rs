@@ -1,5 +1,6 @@
 //! A 1 GiB file served with flat memory: peak RSS is measured around the
 //! download, so this test has its test binary to itself.
+#![cfg(feature = "fs")]
 
 use rejoinder::fs::ServeDir;
 use rejoinder::testing::{raw, TestServer};

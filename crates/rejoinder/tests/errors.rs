@@ -1,6 +1,7 @@
 //! Errors and short-circuits end to end: Boom-style `HttpError`s, `abort`,
 //! `exit`, negotiated `Context::error` pages, descriptive methods, and the
 //! 500 that hides its cause from the client but keeps it for the server.
+#![cfg(all(feature = "adonis", feature = "kong"))]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

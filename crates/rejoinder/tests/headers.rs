@@ -1,4 +1,5 @@
 //! Header operations in the Koa, Adonis and Kong flavours, and validation.
+#![cfg(all(feature = "adonis", feature = "kong"))]
 
 mod common;
 

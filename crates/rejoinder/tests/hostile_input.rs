@@ -7,6 +7,7 @@
 //! crate) from both an `http:` and an `https:` page: whatever the browser's
 //! scheme, a followed Referer must land on this host, and one that could
 //! land elsewhere must fall back.
+#![cfg(all(feature = "koa", feature = "adonis", feature = "jsonp"))]
 
 use rejoinder::prelude::*;
 use rejoinder::testing::{raw, TestClient, TestServer};

@@ -1,6 +1,7 @@
 //! Lifecycle: flush_headers streams server-sent events before the handler
 //! finishes, changes after that are refused, and a stream is dropped
 //! promptly when the client goes away.
+#![cfg(feature = "adonis")]
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

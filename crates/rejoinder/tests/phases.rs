@@ -1,4 +1,5 @@
 //! Kong's filter phases on handler responses, exits and errors.
+#![cfg(feature = "kong")]
 
 mod common;
 

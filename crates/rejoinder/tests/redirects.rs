@@ -2,6 +2,7 @@
 //! HTML or text body, no header injection), `ctx.back` with hostile
 //! Referers and trusted origins, and Adonis's `redirect_to()` builder with
 //! query strings and named routes.
+#![cfg(all(feature = "koa", feature = "adonis"))]
 
 use rejoinder::testing::{raw, TestClient, TestResponse, TestServer};
 use rejoinder::{handler_fn, App, Context, HttpError, Router};

@@ -2,6 +2,7 @@
 //! its own: one-value headers never sent twice, Boom's boomify prefix and
 //! attribute check, AdonisJS 5's descriptive names, Koa's string form of
 //! `lastModified`.
+#![cfg(all(feature = "adonis", feature = "kong"))]
 
 use rejoinder::prelude::*;
 use rejoinder::testing::{raw, TestServer};

@@ -433,3 +433,115 @@ fn naming_two_routes_alike_panics() {
         .get("/b", async |_: &mut Context| {})
         .name("x");
 }
+
+// ---------------------------------------------------------------------------
+// Mounts
+// ---------------------------------------------------------------------------
+
+/// Answers with the method, the mounted path and the path parameters.
+async fn mounted(ctx: &mut Context) -> String {
+    format!(
+        "{} {:?} tenant={:?} tail={:?}",
+        ctx.req.method(),
+        ctx.mounted_path(),
+        ctx.param("tenant"),
+        ctx.param("__rejoinder_mount_tail"),
+    )
+}
+
+#[tokio::test]
+async fn a_mount_takes_every_method_for_its_prefix_and_below() {
+    let router = Router::new()
+        .get("/files/readme", async |_: &mut Context| "a route")
+        .mount("/files", mounted)
+        .mount("/{tenant}/assets/", mounted)
+        .nest("/v1", Router::new().mount("/blobs", mounted));
+    assert_eq!(
+        router.route_list(),
+        [
+            "GET /files/readme",
+            "* /files",
+            "* /{tenant}/assets",
+            "* /v1/blobs"
+        ]
+    );
+    let client = TestClient::new(App::new().router(router));
+    let text = |res: rejoinder::testing::TestResponse| res.text();
+    for (method, path, expected) in [
+        ("GET", "/files", "GET Some(\"\") tenant=None tail=None"),
+        ("GET", "/files/", "GET Some(\"/\") tenant=None tail=None"),
+        (
+            "PUT",
+            "/files/a%20b/c",
+            "PUT Some(\"/a%20b/c\") tenant=None tail=None",
+        ),
+        (
+            "DELETE",
+            "/files//x",
+            "DELETE Some(\"//x\") tenant=None tail=None",
+        ),
+        (
+            "GET",
+            "/acme/assets/app.js",
+            "GET Some(\"/app.js\") tenant=Some(\"acme\") tail=None",
+        ),
+        (
+            "OPTIONS",
+            "/v1/blobs/7",
+            "OPTIONS Some(\"/7\") tenant=None tail=None",
+        ),
+    ] {
+        let method = http::Method::from_bytes(method.as_bytes()).unwrap();
+        let res = client.request(method, path).send().await;
+        assert_eq!(text(res), expected, "{path}");
+    }
+    // A route below the prefix is more specific; a look-alike is not below.
+    assert_eq!(text(client.get("/files/readme").send().await), "a route");
+    assert_eq!(client.get("/filesx").send().await.status(), 404);
+    assert_eq!(client.get("/v1/blobsy/1").send().await.status(), 404);
+    // HEAD reaches the mount too, without a body on the wire.
+    let srv = TestServer::start(App::new().router(Router::new().mount("/m", mounted))).await;
+    let wire = raw::send(srv.addr(), "HEAD", "/m/x", &[]).await;
+    assert_eq!(wire.status, 200);
+    assert!(wire.body.is_empty());
+}
+
+#[tokio::test]
+async fn app_mounts_come_before_the_router_longest_prefix_first() {
+    let app = App::new()
+        .router(
+            Router::new()
+                .get("/", async |_: &mut Context| "home")
+                .get("/a/b", echo(&[])),
+        )
+        .mount("/a", async |_: &mut Context| "mount a")
+        .mount("/a/b/", async |_: &mut Context| "mount a/b")
+        .mount("/", mounted);
+    let client = TestClient::new(app);
+    for (path, expected) in [
+        ("/a", "mount a"),
+        ("/a/x", "mount a"),
+        ("/a/b", "mount a/b"),
+        ("/a/b/c", "mount a/b"),
+        ("/ab", "GET Some(\"/ab\") tenant=None tail=None"),
+        ("/", "GET Some(\"/\") tenant=None tail=None"),
+    ] {
+        assert_eq!(client.get(path).send().await.text(), expected, "{path}");
+    }
+}
+
+#[test]
+#[should_panic(expected = "is mounted twice")]
+fn mounting_an_app_prefix_twice_panics() {
+    let _ = App::new()
+        .mount("/a", async |_: &mut Context| "one")
+        .mount("/a/", async |_: &mut Context| "two");
+}
+
+#[test]
+#[should_panic(expected = "cannot route GET \"/m\": a handler is mounted there")]
+fn routing_onto_a_mount_panics() {
+    let _ = Router::new()
+        .mount("/m", async |_: &mut Context| "m")
+        .get("/m", async |_: &mut Context| "route");
+}

@@ -1,4 +1,5 @@
 //! Status codes, reason phrases and messages, on the wire and in process.
+#![cfg(feature = "adonis")]
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Stream bodies: an early failure becomes an error response, a late one
 //! truncates the transfer.
+#![cfg(feature = "adonis")]
 
 mod common;
 

@@ -309,3 +309,21 @@ async fn plain_connections_know_they_are_not_secure() {
     s.read_to_string(&mut got).await.unwrap();
     assert!(got.ends_with("secure=false href=http://a.test/"), "{got}");
 }
+
+#[cfg(feature = "cookies")]
+#[tokio::test]
+async fn cookies_set_over_tls_are_secure() {
+    let cert = cert();
+    let app = App::new().router(Router::new().get("/", async |ctx: &mut Context| {
+        ctx.set_cookie(("theme", "dark"))?;
+        Ok::<_, rejoinder::Abort>("set")
+    }));
+    let (addr, _server) = start(app, &cert).await;
+    for alpn in [&b"http/1.1"[..], b"h2"] {
+        let (status, _, headers, _) = get(addr, &cert, alpn, "/", None).await;
+        assert_eq!(status, 200);
+        let cookie = headers["set-cookie"].to_str().unwrap();
+        assert!(cookie.contains("; Secure"), "{cookie}");
+        assert!(cookie.starts_with("theme=dark"), "{cookie}");
+    }
+}

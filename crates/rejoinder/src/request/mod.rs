@@ -43,13 +43,19 @@ use http::{HeaderValue, Method, Uri, Version};
 mod accept;
 mod body;
 mod connection;
+#[cfg(feature = "cookies")]
+mod cookies;
 mod drain;
 mod query;
 mod read;
+#[cfg(feature = "cookies")]
+mod secure;
 
 pub(crate) use accept::accepts;
 pub use body::RequestBody;
 pub use connection::ConnectionInfo;
+#[cfg(feature = "cookies")]
+pub use cookies::RequestCookies;
 pub(crate) use drain::linger;
 pub use read::BodyStream;
 
@@ -65,6 +71,8 @@ pub struct Request {
     body_limit: usize,
     id: HeaderValue,
     conn: Option<ConnectionInfo>,
+    #[cfg(feature = "cookies")]
+    cookies: cookies::Jar,
 }
 
 impl Request {
@@ -85,6 +93,8 @@ impl Request {
             body: Some(body),
             body_limit,
             id,
+            #[cfg(feature = "cookies")]
+            cookies: cookies::Jar::default(),
             conn,
         }
     }
@@ -260,6 +270,8 @@ impl Request {
             body_limit: self.body_limit,
             id: self.id.clone(),
             conn: self.conn.clone(),
+            #[cfg(feature = "cookies")]
+            cookies: cookies::Jar::default(),
         }
     }
 }

@@ -1,5 +1,9 @@
 //! The application: a handler, middleware, filter phases and settings,
-//! held behind one `Arc`.
+//! held behind one `Arc`; its tower [`layers`] and server [`limits`] are
+//! the submodules of the same name.
+
+pub mod layers;
+pub mod limits;
 
 use std::sync::{Arc, OnceLock};
 
@@ -7,12 +11,13 @@ use rejoinder_core::Response;
 
 use crate::context::Context;
 use crate::handler::Handler;
-use crate::layers::{AddLayer, Stack};
-use crate::limits::Limits;
 use crate::middleware::{LateHandler, Middleware};
+use crate::mount::Dispatch;
 use crate::phases::{BodyChunk, BodyFilter, HeaderFilter, LogCallback, LogEntry};
 use crate::request::Request;
 use crate::shared::Shared;
+use layers::{AddLayer, Stack};
+use limits::Limits;
 
 /// A rejoinder application.
 ///
@@ -38,7 +43,8 @@ pub struct App {
 
 #[derive(Clone)]
 pub(crate) struct AppInner {
-    pub(crate) handler: Arc<dyn Handler>,
+    /// The handler, behind the handlers mounted on the app.
+    pub(crate) handler: Dispatch,
     pub(crate) middleware: Vec<Arc<dyn Middleware>>,
     pub(crate) late: Vec<Arc<LateHandler>>,
     pub(crate) header_filters: Vec<Arc<HeaderFilter>>,
@@ -72,7 +78,7 @@ impl App {
     pub fn new() -> Self {
         App {
             inner: Arc::new(AppInner {
-                handler: Arc::new(untouched),
+                handler: Dispatch::new(Arc::new(untouched)),
                 middleware: Vec::new(),
                 late: Vec::new(),
                 header_filters: Vec::new(),
@@ -93,7 +99,7 @@ impl App {
         inner
     }
 
-    fn shared_mut(&mut self) -> &mut Shared {
+    pub(crate) fn shared_mut(&mut self) -> &mut Shared {
         Arc::make_mut(&mut self.inner_mut().shared)
     }
 
@@ -101,13 +107,55 @@ impl App {
     /// named routes become available to [`Context::url_for`].
     pub fn router(mut self, mut router: crate::Router) -> Self {
         self.shared_mut().routes = router.take_names();
-        self.inner_mut().handler = Arc::new(router);
+        self.inner_mut().handler.rest = Arc::new(router);
         self
     }
 
-    /// Sets the handler every request goes to.
+    /// Sets the handler every request goes to (except those for a prefix
+    /// given to [`App::mount`]).
     pub fn handler(mut self, handler: impl Handler) -> Self {
-        self.inner_mut().handler = Arc::new(handler);
+        self.inner_mut().handler.rest = Arc::new(handler);
+        self
+    }
+
+    /// Hands every request for `prefix` and the paths below it — any
+    /// method — to `handler`, before the app's router or handler sees it;
+    /// the prefix is written once. With `.mount("/static",
+    /// ServeDir::new("public"))` (feature `fs`), `/static/app.css` is
+    /// `public/app.css`. The handler sees the whole path in
+    /// `ctx.req.path()` and the part below the prefix in
+    /// [`Context::mounted_path`]; `/staticx` is not below `/static`. Of
+    /// two mounts, the longer prefix wins; the app's middleware wraps the
+    /// mounted handlers too.
+    ///
+    /// The prefix is literal; [`Router::mount`](crate::router::Router::mount)
+    /// takes prefixes with parameters, and leaves paths below the prefix
+    /// that a route names to that route. A router is put under a prefix
+    /// with [`Router::nest`](crate::router::Router::nest): a router matches the
+    /// whole request path.
+    ///
+    /// ```
+    /// use rejoinder::testing::TestClient;
+    /// use rejoinder::{App, Context, Router};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new()
+    ///     .router(Router::new().get("/", async |_: &mut Context| "home"))
+    ///     .mount("/assets", async |ctx: &mut Context| {
+    ///         format!("asset {}", ctx.mounted_path().unwrap_or("?"))
+    ///     });
+    /// let client = TestClient::new(app);
+    /// assert_eq!(client.get("/assets/logo.svg").send().await.text(), "asset /logo.svg");
+    /// assert_eq!(client.get("/").send().await.text(), "home");
+    /// # }
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the prefix does not start with `/`, holds a parameter (`{`),
+    /// or is mounted already.
+    pub fn mount(mut self, prefix: &str, handler: impl Handler) -> Self {
+        self.inner_mut().handler.add(prefix, Arc::new(handler));
         self
     }
 
@@ -142,6 +190,17 @@ impl App {
         S: Into<String>,
     {
         self.shared_mut().trusted_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Trusts the proxy in front of the app with the protocol the client
+    /// used (Koa's `app.proxy`): with `true`, a request whose first
+    /// `X-Forwarded-Proto` value is `https` counts as one that came over
+    /// TLS. Off by default, since a client talking to the app directly could
+    /// send the header too. Today this decides the `Secure` default of the
+    /// app's cookies (see `rejoinder::cookies`).
+    pub fn trust_proxy(mut self, trust: bool) -> Self {
+        self.shared_mut().trust_proxy = trust;
         self
     }
 

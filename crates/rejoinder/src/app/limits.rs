@@ -1,4 +1,4 @@
-#![doc = include_str!("../../../docs/limits.md")]
+#![doc = include_str!("../../../../docs/limits.md")]
 
 use std::time::Duration;
 
