@@ -19,6 +19,10 @@
 //! wraps every request a router handles, and
 //! [`route_middleware`](Router::route_middleware) and
 //! [`body_limit`](Router::body_limit) apply to the route added last.
+//! [`describe`](Router::describe), [`example`](Router::example) and
+//! [`group`](Router::group) say what a route is, and
+//! [`routes`](Router::routes) lists them all (an index page from the
+//! router itself).
 //!
 //! # Examples
 //!
