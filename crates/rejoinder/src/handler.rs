@@ -249,3 +249,20 @@ impl<H: Handler> Handler for Flushable<H> {
         })
     }
 }
+
+/// `inner`, with a request body limit of its own (`Router::body_limit`).
+pub(crate) fn limited(limit: usize, inner: Arc<dyn Handler>) -> Arc<dyn Handler> {
+    Arc::new(Limited { limit, inner })
+}
+
+struct Limited {
+    limit: usize,
+    inner: Arc<dyn Handler>,
+}
+
+impl Handler for Limited {
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        ctx.req.set_body_limit(self.limit);
+        self.inner.call(ctx)
+    }
+}

@@ -19,6 +19,10 @@
 //! wraps every request a router handles, and
 //! [`route_middleware`](Router::route_middleware) and
 //! [`body_limit`](Router::body_limit) apply to the route added last.
+//! [`describe`](Router::describe), [`example`](Router::example) and
+//! [`group`](Router::group) say what a route is, and
+//! [`routes`](Router::routes) lists them all (an index page from the
+//! router itself).
 //!
 //! # Examples
 //!
@@ -64,10 +68,11 @@ use http::header::{HeaderValue, ALLOW};
 use http::{Method, StatusCode};
 
 use crate::context::Context;
-use crate::handler::{done, BoxFuture, Handler};
+use crate::handler::{done, limited, BoxFuture, Handler};
 use crate::middleware::{layered, Middleware, Next};
 use crate::mount::{self, End};
-use crate::routes::{join_paths, RouteNames};
+use crate::route_info::{Note, Notes, RouteInfo};
+use crate::routes::{check_syntax, join_paths, param_names, RouteNames};
 
 struct Endpoint {
     pattern: String,
@@ -96,6 +101,11 @@ pub struct Router {
     middleware: Vec<Arc<dyn Middleware>>,
     names: RouteNames,
     last: Option<(usize, Method)>,
+    notes: Notes,
+    /// The group set by `group()`, for the routes added after it.
+    group: Option<String>,
+    /// The route or mount `describe()` and `example()` apply to.
+    last_noted: Option<(Option<Method>, String)>,
 }
 
 impl Default for Router {
@@ -128,45 +138,6 @@ macro_rules! method_routes {
     };
 }
 
-/// Refuses Koa's `:name` and `*name` segments, which matchit would take
-/// literally, naming the form that works.
-fn check_syntax(path: &str) {
-    for segment in path.split('/') {
-        let named = |rest: &str| {
-            rest.chars()
-                .next()
-                .is_some_and(|c| c.is_alphanumeric() || c == '_')
-        };
-        if let Some(name) = segment.strip_prefix(':').filter(|n| named(n)) {
-            panic!(
-                "cannot route {path:?}: `:{name}` would match the text \":{name}\"; \
-                 a path parameter is written `{{{name}}}`"
-            );
-        }
-        if let Some(name) = segment.strip_prefix('*').filter(|n| named(n)) {
-            panic!(
-                "cannot route {path:?}: `*{name}` would match the text \"*{name}\"; \
-                 a catch-all parameter is written `{{*{name}}}`"
-            );
-        }
-    }
-}
-
-/// The parameter names of a pattern, in order.
-fn param_names(pattern: &str) -> Vec<Arc<str>> {
-    let mut names = Vec::new();
-    let mut rest = pattern;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            break;
-        };
-        let name = rest[open + 1..open + close].trim_start_matches('*');
-        names.push(Arc::from(name));
-        rest = &rest[open + close + 1..];
-    }
-    names
-}
-
 impl Router {
     /// An empty router.
     pub fn new() -> Self {
@@ -181,6 +152,9 @@ impl Router {
             middleware: Vec::new(),
             names: RouteNames::default(),
             last: None,
+            notes: Notes::default(),
+            group: None,
+            last_noted: None,
         }
     }
 
@@ -244,6 +218,8 @@ impl Router {
             endpoint.pattern
         );
         endpoint.methods.push((method.clone(), handler));
+        let pattern = endpoint.pattern.clone();
+        self.noted(Some(method.clone()), pattern);
         self.last = Some((index, method));
     }
 
@@ -288,7 +264,7 @@ impl Router {
     ///
     /// When no route was added yet.
     pub fn body_limit(mut self, limit: usize) -> Self {
-        self.wrap_last(|h| Arc::new(Limited { limit, inner: h }));
+        self.wrap_last(|h| limited(limit, h));
         self
     }
 
@@ -394,6 +370,59 @@ impl Router {
             });
         }
         self.routes.mounts.push((prefix.to_owned(), handler));
+        self.noted(None, prefix.to_owned());
+    }
+
+    /// Makes `(method, pattern)` the route `describe()` applies to.
+    fn noted(&mut self, method: Option<Method>, pattern: String) {
+        if let Some(group) = &self.group {
+            self.notes.entry(method.clone(), &pattern).group = Some(group.clone());
+        }
+        self.last_noted = Some((method, pattern));
+    }
+
+    fn last_note(&mut self, what: &str) -> &mut Note {
+        let (method, pattern) = self
+            .last_noted
+            .clone()
+            .unwrap_or_else(|| panic!("{what}() follows the route or mount it applies to"));
+        self.notes.entry(method, &pattern)
+    }
+
+    /// Gives the route or mount added last a one-line description, listed
+    /// by [`routes`](Router::routes) (an index page or a `--help` can be
+    /// built from it). A second call replaces the first.
+    ///
+    /// # Panics
+    ///
+    /// When no route or mount was added yet, or right after a `nest` or
+    /// `merge`.
+    pub fn describe(mut self, text: &str) -> Self {
+        self.last_note("describe").description = Some(text.to_owned());
+        self
+    }
+
+    /// Adds an example path to the route or mount added last: a path to
+    /// open for a route with parameters (`/users/7` for `/users/{id}`), or
+    /// one with a query (`/status?code=418`). Each call adds one; the first
+    /// is [`RouteInfo::link`].
+    ///
+    /// # Panics
+    ///
+    /// As [`describe`](Router::describe).
+    pub fn example(mut self, path: &str) -> Self {
+        self.last_note("example").examples.push(path.to_owned());
+        self
+    }
+
+    /// Puts the routes and mounts added after this call, up to the next
+    /// `group`, in the group `name` (a heading for [`routes`](Router::routes)
+    /// to be sorted under; routing ignores it). Routes brought in by
+    /// `nest` or `merge` keep their own group, or take this one when they
+    /// have none.
+    pub fn group(mut self, name: &str) -> Self {
+        self.group = Some(name.to_owned());
+        self
     }
 
     /// Takes in every route of `router` as it is; its middleware wraps only
@@ -422,6 +451,7 @@ impl Router {
             routes,
             middleware,
             names,
+            notes,
             ..
         } = router;
         for (inner, fallback) in routes.nested {
@@ -440,6 +470,8 @@ impl Router {
             }
         }
         self.names.absorb(names, prefix);
+        self.notes.absorb(notes, prefix);
+        self.last_noted = None;
         routes.fallback.map(|f| layered(&middleware, f))
     }
 
@@ -460,6 +492,24 @@ impl Router {
             format!("* {shown}")
         });
         routes.chain(mounts).collect()
+    }
+
+    /// The routes, in the order they were added, then the mounts, with
+    /// their names, descriptions, groups and examples: what
+    /// [`route_list`](Router::route_list) lists, told in full. See
+    /// [`RouteInfo`] for an example.
+    pub fn routes(&self) -> Vec<RouteInfo> {
+        let routes = self.routes.endpoints.iter().flat_map(|e| {
+            e.methods
+                .iter()
+                .map(|(m, _)| (Some(m.clone()), e.pattern.clone()))
+        });
+        let mounts = self
+            .routes
+            .mounts
+            .iter()
+            .map(|(prefix, _)| (None, prefix.clone()));
+        self.notes.infos(routes.chain(mounts), &self.names)
     }
 }
 
@@ -546,18 +596,5 @@ impl Handler for Router {
         } else {
             Box::pin(Next::new(&self.middleware, &self.routes).run(ctx))
         }
-    }
-}
-
-/// A route with a body limit of its own.
-struct Limited {
-    limit: usize,
-    inner: Arc<dyn Handler>,
-}
-
-impl Handler for Limited {
-    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
-        ctx.req.set_body_limit(self.limit);
-        self.inner.call(ctx)
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// The named routes of a router, shared with every request's context.
 #[derive(Debug, Default, Clone)]
@@ -99,6 +100,17 @@ impl RouteNames {
         }
     }
 
+    /// The name of the route `pattern`, if it has one (the first in
+    /// alphabetical order when it has several).
+    pub(crate) fn name_of(&self, pattern: &str) -> Option<String> {
+        self.names
+            .iter()
+            .filter(|(_, p)| *p == pattern)
+            .map(|(n, _)| n)
+            .min()
+            .cloned()
+    }
+
     pub(crate) fn url_for(&self, name: &str, params: &[(&str, &str)]) -> Result<String, UrlError> {
         let pattern = self.names.get(name).ok_or_else(|| {
             let mut known: Vec<String> = self.names.keys().cloned().collect();
@@ -153,4 +165,43 @@ pub(crate) fn join_paths(prefix: &str, path: &str) -> String {
         (pre, "/" | "") => pre.to_owned(),
         (pre, p) => format!("{pre}{p}"),
     }
+}
+
+/// Refuses Koa's `:name` and `*name` segments, which matchit would take
+/// literally, naming the form that works.
+pub(crate) fn check_syntax(path: &str) {
+    for segment in path.split('/') {
+        let named = |rest: &str| {
+            rest.chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        };
+        if let Some(name) = segment.strip_prefix(':').filter(|n| named(n)) {
+            panic!(
+                "cannot route {path:?}: `:{name}` would match the text \":{name}\"; \
+                 a path parameter is written `{{{name}}}`"
+            );
+        }
+        if let Some(name) = segment.strip_prefix('*').filter(|n| named(n)) {
+            panic!(
+                "cannot route {path:?}: `*{name}` would match the text \"*{name}\"; \
+                 a catch-all parameter is written `{{*{name}}}`"
+            );
+        }
+    }
+}
+
+/// The parameter names of a pattern, in order.
+pub(crate) fn param_names(pattern: &str) -> Vec<Arc<str>> {
+    let mut names = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        let name = rest[open + 1..open + close].trim_start_matches('*');
+        names.push(Arc::from(name));
+        rest = &rest[open + close + 1..];
+    }
+    names
 }

@@ -545,3 +545,87 @@ fn routing_onto_a_mount_panics() {
         .mount("/m", async |_: &mut Context| "m")
         .get("/m", async |_: &mut Context| "route");
 }
+
+#[tokio::test]
+async fn routes_list_names_descriptions_groups_and_examples_through_nest() {
+    let api = Router::new()
+        .get("/items/{id}", echo(&["id"]))
+        .name("items.show")
+        .describe("one item")
+        .example("/items/3");
+    let router = Router::new()
+        .group("Pages")
+        .get("/", async |_: &mut Context| "home")
+        .describe("the home page")
+        .post("/", async |_: &mut Context| "posted")
+        .group("API")
+        .nest("/api", api)
+        .mount("/static", async |_: &mut Context| "a file")
+        .describe("static files")
+        .example("/static/app.css");
+    let routes = router.routes();
+    let rows: Vec<_> = routes
+        .iter()
+        .map(|r| {
+            (
+                r.method.as_ref().map(|m| m.to_string()),
+                r.pattern.as_str(),
+                r.name.as_deref(),
+                r.description.as_deref(),
+                r.group.as_deref(),
+                r.link(),
+            )
+        })
+        .collect();
+    let get = Some("GET".to_owned());
+    assert_eq!(
+        rows,
+        [
+            (
+                get.clone(),
+                "/",
+                None,
+                Some("the home page"),
+                Some("Pages"),
+                Some("/")
+            ),
+            (
+                Some("POST".to_owned()),
+                "/",
+                None,
+                None,
+                Some("Pages"),
+                None
+            ),
+            (
+                get,
+                "/api/items/{id}",
+                Some("items.show"),
+                Some("one item"),
+                Some("API"),
+                Some("/api/items/3")
+            ),
+            (
+                None,
+                "/static",
+                None,
+                Some("static files"),
+                Some("API"),
+                Some("/static/app.css")
+            ),
+        ]
+    );
+    // The list and the routing agree: what it lists is served.
+    assert_eq!(routes.len(), router.route_list().len());
+    let client = TestClient::new(App::new().router(router));
+    assert_eq!(
+        client.get("/api/items/3").send().await.text(),
+        r#"{"id":"3"}"#
+    );
+}
+
+#[test]
+#[should_panic(expected = "describe() follows the route or mount it applies to")]
+fn describe_before_any_route_panics() {
+    let _ = Router::new().describe("nothing to describe");
+}
