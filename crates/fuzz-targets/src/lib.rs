@@ -32,8 +32,11 @@ pub use request_body::request_body;
 pub use set_type_is::set_type_is;
 pub use vapr::vapr_from_value;
 
+/// A fuzz target: takes the fuzzer's bytes, panics when an invariant breaks.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name, for the corpus replay and the proptest runs.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("header_setters", header_setters),
     ("content_disposition", content_disposition),
     ("accept", accept),
