@@ -1,0 +1,12 @@
+//! Inputs the fuzzers found, each with what it broke. They are in
+//! `fuzz/corpus/<target>/` too; here they stay whatever the corpus becomes.
+
+use rejoinder_fuzz_targets as targets;
+
+/// `file_name("C\0:")` was `C:` (the NUL hid the drive until it went), and
+/// `file_name("C:")` is empty: the name given back was not its own file
+/// name. Fixed in `content_disposition::file_name`.
+#[test]
+fn content_disposition_drive_split_by_nul() {
+    targets::content_disposition(b"\xffC\x00:");
+}
