@@ -10,3 +10,10 @@ use rejoinder_fuzz_targets as targets;
 fn content_disposition_drive_split_by_nul() {
     targets::content_disposition(b"\xffC\x00:");
 }
+
+/// A request id of `&` is sent as `&amp;`, which contains `&`: the check
+/// for unescaped text was wrong, not the page.
+#[test]
+fn accept_ampersand_request_id() {
+    targets::accept(b"text/html\xff\xff&");
+}
