@@ -47,11 +47,14 @@ async fn stream(ctx: &mut Context) -> Result<String, HttpError> {
 fn app() -> &'static App {
     static APP: OnceLock<App> = OnceLock::new();
     APP.get_or_init(|| {
+        // `Router::body_limit` applies to the route added last: one each.
         let small = Router::new()
             .post("/json", async |ctx: &mut Context| {
                 ctx.req.json::<Value>().await.map(Json)
             })
+            .body_limit(SMALL)
             .post("/text", async |ctx: &mut Context| ctx.req.text().await)
+            .body_limit(SMALL)
             .post("/stream", stream)
             .body_limit(SMALL);
         let router = Router::new()

@@ -17,3 +17,12 @@ fn content_disposition_drive_split_by_nul() {
 fn accept_ampersand_request_id() {
     targets::accept(b"text/html\xff\xff&");
 }
+
+/// 100 bytes to `/small/text`: the route's limit is the app's, since
+/// `Router::body_limit` applies to the route added last.
+#[test]
+fn request_body_small_text_over_limit() {
+    let mut data = b"3\xff\xff".to_vec();
+    data.extend_from_slice(&[b'a'; 100]);
+    targets::request_body(&data);
+}
