@@ -19,8 +19,11 @@ pub const SIZES: &[u64] = &[
     1 << 40,
 ];
 
-/// The text of `secret.txt`, next to the served root: it must never be sent.
-pub const SECRET: &str = "TOP-SECRET-5d41402abc4b2a76";
+/// The bytes of `secret.txt`, next to the served root: they must never be
+/// sent. Not UTF-8 (the `0xFF`), so that no handler echoing the request as
+/// text (a parameter in an error message, a JSON echo) can send them: only
+/// the file itself holds them.
+pub const SECRET: &[u8] = b"TOP-SECRET-\xff-5d41402abc4b2a76";
 
 /// The text of `root/pub.txt`.
 pub const PUBLIC: &str = "public file\n";

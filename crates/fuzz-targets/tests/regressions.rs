@@ -26,3 +26,10 @@ fn request_body_small_text_over_limit() {
     data.extend_from_slice(&[b'a'; 100]);
     targets::request_body(&data);
 }
+
+/// The secret's text in the path came back in the 400 for a bad `{id}`:
+/// the request echoed, not the file read.
+#[test]
+fn raw_request_secret_text_in_the_path() {
+    targets::raw_request(b"GET /users/6TOP-SECRET-5d41402abc4b2a76 HTTP/1.1\n\n");
+}
