@@ -59,15 +59,19 @@ impl Builder<'_> {
                 for _ in 0..n {
                     let k = self.text();
                     let v = self.value(depth + 1);
-                    map.insert(k, v);
+                    if let Some(old) = map.insert(k, v) {
+                        drop_iteratively(old);
+                    }
                 }
                 Value::Object(map)
             }
             11 if depth < MAX_DEPTH => {
-                // A tower: the same one-element array many times over.
-                let levels = usize::from(self.byte()) * 2;
-                let mut v = self.value(depth + 1);
-                for _ in 0..levels.min(MAX_DEPTH - depth) {
+                // A tower: the same one-element array many times over. Its
+                // levels count towards the depth, or towers inside towers
+                // would nest far deeper than MAX_DEPTH.
+                let levels = (usize::from(self.byte()) * 2).min(MAX_DEPTH - depth);
+                let mut v = self.value(depth + levels);
+                for _ in 0..levels {
                     v = Value::Array(vec![v]);
                 }
                 v

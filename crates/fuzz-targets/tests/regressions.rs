@@ -33,3 +33,15 @@ fn request_body_small_text_over_limit() {
 fn raw_request_secret_text_in_the_path() {
     targets::raw_request(b"GET /users/6TOP-SECRET-5d41402abc4b2a76 HTTP/1.1\n\n");
 }
+
+/// Towers of one-element arrays inside towers, under an object whose keys
+/// repeat: the builder nested them far past its depth limit, and the value
+/// a repeated key replaced was dropped recursively, overflowing the stack.
+/// The target's builder was wrong; `from_value` does not recurse.
+#[test]
+fn vapr_from_value_tower_in_tower() {
+    let mut data = b"\x07\x02id\": \"7\"}, [\"done\", {\"x[[".to_vec();
+    data.extend_from_slice(&[0xe3; 89]);
+    data.extend_from_slice(b"3\x02\x00");
+    targets::vapr_from_value(&data);
+}
