@@ -45,3 +45,11 @@ fn vapr_from_value_tower_in_tower() {
     data.extend_from_slice(b"3\x02\x00");
     targets::vapr_from_value(&data);
 }
+
+/// `*/';q=33333333`: Kong's q-value parser multiplied the integer part by
+/// 1000 in a u32, which overflowed (a panic with overflow checks, a wrapped
+/// and wrong q without). Fixed in `kong::error_page::parse_q`.
+#[test]
+fn accept_q_overflow() {
+    targets::accept(b"*/';q=33333333");
+}
