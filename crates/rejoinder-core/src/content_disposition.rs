@@ -163,8 +163,12 @@ impl Params {
 }
 
 /// The name a receiver may save the file as: the last path component
-/// (split on `/` and `\\`, trailing separators and a drive prefix dropped),
+/// (split on `/` and `\\`, trailing separators and drive prefixes dropped),
 /// without control or bidirectional formatting characters.
+///
+/// The hidden characters go first, so that none can split a separator or a
+/// drive prefix (`C\0:` is the drive `C:`), and every drive prefix goes, so
+/// that the name given back is its own file name.
 ///
 /// ```
 /// use rejoinder_core::content_disposition::file_name;
@@ -174,17 +178,21 @@ impl Params {
 /// assert_eq!(file_name("../../etc/passwd"), "passwd");
 /// assert_eq!(file_name("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
 /// assert_eq!(file_name("a\r\nb.txt"), "ab.txt");
+/// assert_eq!(file_name("C\0:f.txt"), "f.txt");
 /// ```
 pub fn file_name(path: &str) -> String {
-    let trimmed = path.trim_end_matches(['/', '\\']);
-    let last = trimmed
+    let visible: String = path.chars().filter(|&c| !is_hidden(c)).collect();
+    let trimmed = visible.trim_end_matches(['/', '\\']);
+    let mut last = trimmed
         .rfind(['/', '\\'])
         .map_or(trimmed, |i| &trimmed[i + 1..]);
-    let last = match last.as_bytes() {
-        [drive, b':', ..] if drive.is_ascii_alphabetic() => &last[2..],
-        _ => last,
-    };
-    last.chars().filter(|&c| !is_hidden(c)).collect()
+    while let [drive, b':', ..] = last.as_bytes() {
+        if !drive.is_ascii_alphabetic() {
+            break;
+        }
+        last = &last[2..];
+    }
+    last.to_owned()
 }
 
 /// Control characters (C0, DEL, C1) and the bidirectional formatting
@@ -316,6 +324,24 @@ mod tests {
         assert_eq!(cd(r"\\srv\share\f.txt"), r#"attachment; filename="f.txt""#);
         assert_eq!(cd(r"..\..\f.txt"), r#"attachment; filename="f.txt""#);
         assert_eq!(cd("/"), "attachment; filename*=UTF-8''");
+    }
+
+    #[test]
+    fn hidden_characters_split_no_drive_or_separator() {
+        // Found by the content_disposition fuzz target: `C\0:` was no drive
+        // until the NUL went, so it gave `C:`, whose own file name is empty.
+        assert_eq!(file_name("C\0:"), "");
+        assert_eq!(file_name("C\u{202e}:f.txt"), "f.txt");
+        assert_eq!(file_name("d/\0"), "d");
+        assert_eq!(file_name("a/b\u{200e}/"), "b");
+        // Every drive prefix goes, not only the first.
+        assert_eq!(file_name("C:D:f.txt"), "f.txt");
+        assert_eq!(file_name("C:\0D:f.txt"), "f.txt");
+        assert_eq!(file_name("1:f.txt"), "1:f.txt");
+        for name in ["C\0:", "C:D:f", "x\\C\u{7f}:\\", "C:\u{202e}C:a", "::a"] {
+            let once = file_name(name);
+            assert_eq!(file_name(&once), once, "{name:?}");
+        }
     }
 
     #[test]

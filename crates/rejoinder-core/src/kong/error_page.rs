@@ -176,12 +176,16 @@ fn parse_q(v: &str) -> u16 {
     {
         return 1000;
     }
-    let whole: u32 = int.parse().unwrap_or(1);
-    let mut thousandths = 0u32;
-    for (i, d) in frac.bytes().take(3).enumerate() {
-        thousandths += u32::from(d - b'0') * [100, 10, 1][i];
+    // Any nonzero digit before the point is 1 or more, however many digits
+    // follow (a number is never parsed: `q=4294968` must not wrap).
+    if int.bytes().any(|b| b != b'0') {
+        return 1000;
     }
-    (whole * 1000 + thousandths).min(1000) as u16
+    let mut thousandths = 0u16;
+    for (i, d) in frac.bytes().take(3).enumerate() {
+        thousandths += u16::from(d - b'0') * [100, 10, 1][i];
+    }
+    thousandths
 }
 
 /// Chooses the error format from an Accept header, Kong's way: the first
@@ -271,6 +275,16 @@ mod tests {
         assert_eq!(parse_q("1.5"), 1000);
         assert_eq!(parse_q(" 0.5"), 1000);
         assert_eq!(parse_q("abc"), 1000);
+        assert_eq!(parse_q("000.25"), 250);
+        assert_eq!(parse_q("0.9999"), 999);
+        // Found by the accept fuzz target: whole * 1000 overflowed u32.
+        assert_eq!(parse_q("4294968"), 1000);
+        assert_eq!(parse_q("133333333.5"), 1000);
+        assert_eq!(parse_q(&"9".repeat(40)), 1000);
+        assert_eq!(
+            negotiate(Some("text/html;q=4294968, text/plain;q=0.9")),
+            ErrorFormat::Html
+        );
         assert_eq!(
             negotiate(Some("text/html;q = 0.5, text/plain;q=0.6")),
             ErrorFormat::Html
