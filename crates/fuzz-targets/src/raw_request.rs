@@ -59,7 +59,7 @@ fn app() -> &'static App {
             })
             .fallback(ServeDir::new(root));
         let router = Router::new()
-            .get("/static/{*path}", ServeDir::new(root).mount("/static"))
+            .mount("/static", ServeDir::new(root))
             .merge(api);
         App::new().router(router).body_limit(4096).middleware(
             async |ctx: &mut Context, next: Next<'_>| {
