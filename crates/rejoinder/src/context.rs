@@ -63,7 +63,7 @@ impl Context {
     pub(crate) fn with_shared(
         req: http::Request<RequestBody>,
         shared: Arc<Shared>,
-        conn: Option<&crate::request::ConnectionInfo>,
+        conn: Option<crate::request::ConnectionInfo>,
     ) -> Self {
         let (head, body) = req.into_parts();
         Context {

@@ -24,7 +24,7 @@ impl App {
     pub(crate) async fn handle_on(
         &self,
         mut req: http::Request<RequestBody>,
-        conn: Option<&ConnectionInfo>,
+        conn: Option<ConnectionInfo>,
     ) -> http::Response<ResBody> {
         if self.inner.layers.is_empty() {
             self.run(req, conn).await
@@ -32,7 +32,7 @@ impl App {
             use tower::ServiceExt;
             // Through tower layers the connection goes as an extension.
             if let Some(conn) = conn {
-                req.extensions_mut().insert(conn.clone());
+                req.extensions_mut().insert(conn);
             }
             match self.stack().clone().oneshot(req).await {
                 Ok(res) => res,
@@ -45,7 +45,7 @@ impl App {
     pub(crate) async fn run(
         &self,
         req: http::Request<RequestBody>,
-        conn: Option<&ConnectionInfo>,
+        conn: Option<ConnectionInfo>,
     ) -> http::Response<ResBody> {
         let inner = &*self.inner;
         let mut ctx = Context::with_shared(req, inner.shared.clone(), conn);

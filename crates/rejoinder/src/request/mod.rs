@@ -82,12 +82,10 @@ impl Request {
         head: Parts,
         body: RequestBody,
         body_limit: usize,
-        conn: Option<&ConnectionInfo>,
+        conn: Option<ConnectionInfo>,
     ) -> Self {
         let id = crate::request_id::for_request(&head.headers);
-        let conn = conn
-            .cloned()
-            .or_else(|| head.extensions.get::<ConnectionInfo>().cloned());
+        let conn = conn.or_else(|| head.extensions.get::<ConnectionInfo>().cloned());
         Request {
             head,
             body: Some(body),

@@ -13,7 +13,7 @@ impl Request {
     /// Whether the request came over TLS, or through a trusted proxy that
     /// says its client used TLS.
     pub(crate) fn came_over_tls(&self, trust_proxy: bool) -> bool {
-        if self.is_secure() || self.uri().scheme() == Some(&http::uri::Scheme::HTTPS) {
+        if self.scheme() == "https" {
             return true;
         }
         trust_proxy

@@ -61,12 +61,12 @@ impl Connections for AppConnections {
             let requests = state.clone();
             let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
                 // An app is one `Arc`, the connection another: each request
-                // clones two pointers.
+                // clones two pointers, and the request keeps the second.
                 let app = app.clone();
                 let info = info.clone();
                 let guard = requests.begin();
                 async move {
-                    let res = app.handle_on(req.map(RequestBody::from), Some(&info)).await;
+                    let res = app.handle_on(req.map(RequestBody::from), Some(info)).await;
                     Ok::<_, Infallible>(res.map(|body| Tracked::new(body, guard)))
                 }
             });
