@@ -485,6 +485,20 @@ const ALTERATIONS: &[Alteration] = &[
         "an inline type",
         |c| edit_header(c, "content-disposition", "attachment", "inline"),
     ),
+    alt(
+        "koa-response.json",
+        "synthetic:koa-header-text",
+        "header-text-ascii",
+        "ASCII text, which is not refused",
+        |c| set(c, "/input/ops/0/value", json!("cafe")),
+    ),
+    alt(
+        KONG,
+        "synthetic:kong-header-text",
+        "header-text-ascii",
+        "ASCII text, which is not refused",
+        |c| set(c, "/input/headers/X-Name", json!("cafe")),
+    ),
 ];
 
 /// Replaces text in the value of the reference's header `name`, as the
@@ -517,11 +531,47 @@ fn synthetic_205() -> Value {
     })
 }
 
+/// A Koa `ctx.set` of non-ASCII text, as Node answers it: the Latin-1
+/// character sent as one byte, read back as that character. The shared
+/// vectors set no such header outside Content-Disposition.
+fn synthetic_koa_header_text() -> Value {
+    json!({
+        "id": "set-header-non-ascii",
+        "input": {
+            "request": {"method": "GET", "path": "/set-header-non-ascii", "headers": {"host": "app.test"}},
+            "ops": [
+                {"op": "set_header", "name": "X-Name", "value": "café"},
+                {"op": "set_body", "body": {"kind": "string", "value": "ok"}}
+            ]
+        },
+        "output": {
+            "status": 200, "reason": "OK",
+            "headers": [["x-name", "café"], ["content-type", "text/plain; charset=utf-8"], ["content-length", "2"]],
+            "dropped_headers": ["date", "connection"],
+            "body": {"encoding": "utf8", "text": "ok"}, "body_length": 2, "observations": []
+        }
+    })
+}
+
+/// Kong's `exit` with a non-ASCII header value, which nginx sends as the
+/// string's bytes.
+fn synthetic_kong_header_text() -> Value {
+    json!({
+        "id": "exit-header-non-ascii",
+        "input": {"kind": "exit", "body": {"kind": "string", "value": "boom"},
+                  "headers": {"X-Name": "café"}, "status": 403},
+        "output": {"body_is_json": false, "exit_code": 403, "body": "boom",
+                   "headers": [["content-length", "4"], ["x-name", "café"]],
+                   "status": 403, "warnings": []}
+    })
+}
+
 fn original(a: &Alteration) -> Value {
-    if a.id.is_empty() {
-        synthetic_205()
-    } else {
-        case(a.file, a.id)
+    match a.id {
+        "" => synthetic_205(),
+        "synthetic:koa-header-text" => synthetic_koa_header_text(),
+        "synthetic:kong-header-text" => synthetic_kong_header_text(),
+        id => case(a.file, id),
     }
 }
 
@@ -540,6 +590,14 @@ async fn every_rule_has_an_alteration() {
 async fn the_205_rule_covers_a_synthetic_205() {
     let outcome = replay_alone("koa-response.json", &synthetic_205()).await;
     assert_eq!(outcome.rules(), ["hyper-205-content-length"], "{outcome:?}");
+}
+
+#[tokio::test]
+async fn the_header_text_rule_covers_synthetic_koa_and_kong_cases() {
+    let outcome = replay_alone("koa-response.json", &synthetic_koa_header_text()).await;
+    assert_eq!(outcome.rules(), ["header-text-ascii"], "{outcome:?}");
+    let outcome = replay_alone(KONG, &synthetic_kong_header_text()).await;
+    assert_eq!(outcome.rules(), ["header-text-ascii"], "{outcome:?}");
 }
 
 #[tokio::test]

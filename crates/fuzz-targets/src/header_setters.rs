@@ -1,7 +1,7 @@
 //! Header setters on `Response`: Koa's and Adonis's, the typed ones, Kong's
 //! view. Each operation either is refused with an error and changes
-//! nothing, or leaves only values without CR, LF or NUL; finalize never
-//! panics and sends clean headers.
+//! nothing, or leaves only values without CR, LF or NUL (and text setters
+//! only ASCII text); finalize never panics and sends clean headers.
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use rejoinder_core::content_disposition::{Disposition, Fallback, Options};
@@ -123,7 +123,14 @@ pub fn header_setters(data: &[u8]) {
                 snapshot(&res),
                 "refused op {op} ({name:?}, {value:?}) changed the response"
             ),
-            Ok(()) => assert_clean_headers(res.headers()),
+            Ok(()) => {
+                assert_clean_headers(res.headers());
+                // Header text is ASCII (RFC 9110 §5.5): a text setter that
+                // took the value took an ASCII one.
+                if matches!(op % 24, 0 | 1 | 3..=8 | 10) {
+                    assert!(value.is_ascii(), "op {op} took non-ASCII text {value:?}");
+                }
+            }
         }
         if let Some(m) = res.message() {
             assert!(!m.contains(['\r', '\n', '\0']), "message {m:?}");

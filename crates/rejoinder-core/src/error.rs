@@ -39,6 +39,12 @@ pub(crate) enum Kind {
         name: String,
         value: String,
     },
+    HeaderText {
+        name: String,
+        value: String,
+        at: usize,
+        ch: char,
+    },
     UnknownType(String),
     Vary(&'static str),
     Disposition(&'static str),
@@ -77,9 +83,13 @@ impl Error {
         matches!(self.kind, Kind::HeaderName(_))
     }
 
-    /// A header value with CR, LF, NUL or other control bytes.
+    /// A header value with CR, LF, NUL or other control bytes, or text
+    /// that is not ASCII.
     pub fn is_invalid_header_value(&self) -> bool {
-        matches!(self.kind, Kind::HeaderValue { .. })
+        matches!(
+            self.kind,
+            Kind::HeaderValue { .. } | Kind::HeaderText { .. }
+        )
     }
 
     /// A content type or extension that names no known media type.
@@ -154,7 +164,20 @@ impl fmt::Display for Error {
             Kind::HeaderValue { name, value } => write!(
                 f,
                 "invalid value for header {name:?}: {value:?} contains CR, LF, NUL or another \
-                 control character; a value is visible ASCII, space, tab or bytes 0x80-0xFF"
+                 control character; header text is visible ASCII, space and tab"
+            ),
+            Kind::HeaderText {
+                name,
+                value,
+                at,
+                ch,
+            } => write!(
+                f,
+                "invalid value for header {name:?}: {value:?} has {ch:?} (U+{:04X}) at byte {at}, \
+                 which is not ASCII; header text is visible ASCII, space and tab (RFC 9110 \
+                 section 5.5): percent-encode it, or pass an http::HeaderValue made from bytes \
+                 to send opaque octets",
+                u32::from(*ch)
             ),
             Kind::UnknownType(t) => write!(
                 f,

@@ -173,7 +173,31 @@ pub trait IntoHeaderValues {
     fn into_header_values(self, name: &HeaderName) -> Result<HeaderValues, Error>;
 }
 
+/// Header text is visible ASCII, space and tab (RFC 9110 §5.5: "newly
+/// defined fields SHOULD limit their values to visible US-ASCII octets");
+/// other octets are opaque to recipients, and clients read them as
+/// ISO-8859-1, so UTF-8 text would arrive garbled. A `&str` or `String`
+/// value is therefore refused when it is not ASCII, with the character and
+/// its position in the error; an `http::HeaderValue` built from bytes
+/// still sends opaque octets on purpose.
+fn check_text(name: &HeaderName, v: &str) -> Result<(), Error> {
+    if v.is_ascii() {
+        return Ok(());
+    }
+    let (at, ch) = v
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii())
+        .unwrap_or((0, char::REPLACEMENT_CHARACTER));
+    Err(Error::new(Kind::HeaderText {
+        name: name.as_str().into(),
+        value: v.into(),
+        at,
+        ch,
+    }))
+}
+
 pub(crate) fn value_from_str(name: &HeaderName, v: &str) -> Result<HeaderValue, Error> {
+    check_text(name, v)?;
     HeaderValue::from_bytes(v.as_bytes()).map_err(|_| {
         Error::new(Kind::HeaderValue {
             name: name.as_str().into(),
@@ -211,6 +235,7 @@ impl IntoHeaderValue for &String {
 impl IntoHeaderValue for String {
     type Outcome = Checked;
     fn into_header_value(self, name: &HeaderName) -> Result<HeaderValue, Error> {
+        check_text(name, &self)?;
         // Validates like `from_bytes` but takes the String's buffer without a copy.
         let bytes = bytes::Bytes::from(self);
         HeaderValue::from_maybe_shared(bytes.clone()).map_err(|_| {

@@ -175,10 +175,10 @@ impl Trailers {
             let value = match value {
                 Value::Ready(v) => v,
                 Value::Pending(f) => match f.await {
-                    Ok(s) => match HeaderValue::from_str(&s) {
+                    Ok(s) => match value_from_str(&name, &s) {
                         Ok(v) => v,
-                        Err(_) => {
-                            tracing::error!(trailer = %name, value = %s, "invalid trailer value; left out");
+                        Err(e) => {
+                            tracing::error!(trailer = %name, error = %e, "invalid trailer value; left out");
                             continue;
                         }
                     },

@@ -17,6 +17,7 @@ use crate::outcome::{Covered, Diff, Failure, Outcome};
 
 mod args;
 mod disposition;
+mod header_text;
 mod kong_errors;
 mod kong_exit;
 mod node;
@@ -98,6 +99,7 @@ pub static RULES: &[Rule] = &[
     node::ADONIS_ABORT_PREFIX,
     node::KOA_UNKNOWN_TYPE,
     node::VAPR_BODY_REFUSED,
+    header_text::HEADER_TEXT_ASCII,
 ];
 
 /// The first rule explaining `diff` in this case.

@@ -61,10 +61,28 @@ impl Response {
     /// can be invalid and this returns `&mut Self`; text is checked and
     /// returns a `Result` (see [`outcome`](crate::outcome)).
     ///
+    /// Text values are visible ASCII, space and tab, as RFC 9110 §5.5 asks
+    /// of header fields: clients read other octets as ISO-8859-1, so UTF-8
+    /// text would arrive garbled, and the setter refuses it, naming the
+    /// character. Percent-encode such text, or give an
+    /// [`http::HeaderValue`] built from bytes to send opaque octets on
+    /// purpose.
+    ///
+    /// ```
+    /// use rejoinder_core::Response;
+    ///
+    /// let mut res = Response::new();
+    /// let err = res.set("X-Response-Time", "12µs").unwrap_err();
+    /// assert!(err.is_invalid_header_value());
+    /// assert!(err.to_string().contains("U+00B5"));
+    /// res.set("X-Response-Time", "0.012ms").unwrap();
+    /// ```
+    ///
     /// # Errors
     ///
-    /// An invalid name or value, or Transfer-Encoding (the server frames the
-    /// body); the response is unchanged.
+    /// An invalid name or value (a control character, text that is not
+    /// ASCII), or Transfer-Encoding (the server frames the body); the
+    /// response is unchanged.
     pub fn set<N: IntoHeaderName, V: IntoHeaderValues>(
         &mut self,
         name: N,
