@@ -13,7 +13,11 @@
 //!   offer them. [`BodyChunk::raw_body`] buffers and returns the whole body
 //!   at the end; [`BodyChunk::set_raw_body`] replaces it. A body held whole
 //!   is filtered before it is framed, so its Content-Length is the filtered
-//!   length; a streamed body is sent chunked.
+//!   length; a streamed body is sent chunked, because the headers go out
+//!   before a filter has seen it — unless every filter was added with
+//!   `App::body_filter_same_length`, a promise to send as many bytes as
+//!   it gets: then a file keeps its Content-Length (a broken promise cuts
+//!   the connection off instead of sending a wrong length).
 //! - **log** callbacks (`App::log`) run once the response
 //!   is done — sent completely, or cut off — with a [`LogEntry`].
 //!
@@ -173,26 +177,60 @@ pub(crate) fn run_header_filters(filters: &[Arc<HeaderFilter>], res: &mut Respon
     }
 }
 
-/// Applies the body filters: a whole body at once (so it is framed with its
-/// filtered length), a stream chunk by chunk.
-pub(crate) fn apply_body_filters(filters: Arc<[Arc<BodyFilter>]>, body: ResBody) -> ResBody {
-    match body.into_full() {
-        Ok(bytes) => {
-            let mut out = bytes;
-            for f in filters.iter() {
-                out = BodyChunk::new().feed(f.as_ref(), out, true);
-            }
-            ResBody::full(out)
+/// The body filters of an app, in order, and whether every one of them
+/// keeps the body's length ([`App::body_filter_same_length`](crate::App::body_filter_same_length)).
+#[derive(Clone)]
+pub(crate) struct BodyFilters {
+    list: Arc<[Arc<BodyFilter>]>,
+    same_length: bool,
+}
+
+impl BodyFilters {
+    pub(crate) fn new(filter: Arc<BodyFilter>, same_length: bool) -> Self {
+        BodyFilters {
+            list: Arc::from([filter]),
+            same_length,
         }
-        Err(stream) => {
-            let states = filters.iter().map(|_| BodyChunk::new()).collect();
-            ResBody::boxed(Box::pin(Filtered {
-                inner: stream,
-                filters,
-                states,
-                done: false,
-                pending_trailers: None,
-            }))
+    }
+
+    pub(crate) fn with(self, filter: Arc<BodyFilter>, same_length: bool) -> Self {
+        let mut list = self.list.to_vec();
+        list.push(filter);
+        BodyFilters {
+            list: list.into(),
+            same_length: self.same_length && same_length,
+        }
+    }
+
+    /// Applies the filters: a whole body at once (so it is framed with its
+    /// filtered length), a stream chunk by chunk. A stream of known length
+    /// keeps announcing it when every filter keeps the length.
+    pub(crate) fn apply(&self, body: ResBody) -> ResBody {
+        match body.into_full() {
+            Ok(bytes) => {
+                let mut out = bytes;
+                for f in self.list.iter() {
+                    out = BodyChunk::new().feed(f.as_ref(), out, true);
+                }
+                ResBody::full(out)
+            }
+            Err(stream) => {
+                let length = if self.same_length {
+                    stream.size_hint().exact()
+                } else {
+                    None
+                };
+                let states = self.list.iter().map(|_| BodyChunk::new()).collect();
+                ResBody::boxed(Box::pin(Filtered {
+                    inner: stream,
+                    filters: self.list.clone(),
+                    states,
+                    done: false,
+                    pending_trailers: None,
+                    length,
+                    sent: 0,
+                }))
+            }
         }
     }
 }
@@ -203,7 +241,37 @@ struct Filtered {
     states: Vec<BodyChunk>,
     done: bool,
     pending_trailers: Option<Frame<Bytes>>,
+    /// The length announced for the body (all filters keep the length).
+    length: Option<u64>,
+    sent: u64,
 }
+
+/// A length-keeping body filter that did not keep the length.
+#[derive(Debug)]
+struct LengthChanged {
+    announced: u64,
+    sent: u64,
+}
+
+impl std::fmt::Display for LengthChanged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a body filter added with body_filter_same_length changed the body's length \
+             (Content-Length {} announced, {} bytes {}): the response was cut off; add \
+             the filter with body_filter to have the body sent chunked",
+            self.announced,
+            self.sent,
+            if self.sent > self.announced {
+                "given"
+            } else {
+                "at the end"
+            }
+        )
+    }
+}
+
+impl std::error::Error for LengthChanged {}
 
 impl Filtered {
     fn run(&mut self, data: Bytes, last: bool) -> Bytes {
@@ -224,6 +292,45 @@ impl HttpBody for Filtered {
         cx: &mut TaskContext<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
+        let polled = this.poll_filtered(cx);
+        let Some(announced) = this.length else {
+            return polled;
+        };
+        let ended = match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                this.sent += frame.data_ref().map_or(0, |d| d.len() as u64);
+                this.sent > announced
+            }
+            Poll::Ready(None) => this.sent != announced,
+            _ => false,
+        };
+        if ended {
+            this.length = None;
+            this.done = true;
+            let err = LengthChanged {
+                announced,
+                sent: this.sent,
+            };
+            tracing::error!(error = %err, "body filter");
+            return Poll::Ready(Some(Err(Box::new(err))));
+        }
+        polled
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.length {
+            Some(n) => SizeHint::with_exact(n.saturating_sub(self.sent)),
+            None => SizeHint::default(),
+        }
+    }
+}
+
+impl Filtered {
+    fn poll_filtered(
+        &mut self,
+        cx: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self;
         loop {
             if let Some(t) = this.pending_trailers.take() {
                 return Poll::Ready(Some(Ok(t)));

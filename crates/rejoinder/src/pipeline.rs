@@ -92,7 +92,7 @@ impl App {
             && !rejoinder_core::status::is_empty(response.status().as_u16());
         if let (Some(filters), true) = (&inner.body_filters, has_body) {
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
-            *response.body_mut() = crate::phases::apply_body_filters(filters.clone(), body);
+            *response.body_mut() = filters.apply(body);
         }
         if traced {
             crate::trace::record_head(&span, response.status().as_u16(), source.as_str());

@@ -48,7 +48,7 @@ pub(crate) struct AppInner {
     pub(crate) middleware: Vec<Arc<dyn Middleware>>,
     pub(crate) late: Vec<Arc<LateHandler>>,
     pub(crate) header_filters: Vec<Arc<HeaderFilter>>,
-    pub(crate) body_filters: Option<Arc<[Arc<BodyFilter>]>>,
+    pub(crate) body_filters: Option<crate::phases::BodyFilters>,
     pub(crate) log: Option<Arc<[Arc<LogCallback>]>>,
     pub(crate) limits: Limits,
     pub(crate) layers: Vec<AddLayer>,
@@ -235,14 +235,55 @@ impl App {
 
     /// Adds a body filter (Kong's `body_filter` phase). See
     /// [`phases`](crate::phases).
-    pub fn body_filter<F>(mut self, filter: F) -> Self
+    ///
+    /// The filter may change the body's size, so a streamed body (a file,
+    /// a proxied body) goes out chunked on HTTP/1.1 instead of with its
+    /// Content-Length; a body held whole is filtered first and framed with
+    /// its filtered length. For a filter that sends exactly as many bytes
+    /// as it gets, use [`body_filter_same_length`](Self::body_filter_same_length).
+    pub fn body_filter<F>(self, filter: F) -> Self
     where
         F: Fn(&mut BodyChunk) + Send + Sync + 'static,
     {
+        self.add_body_filter(Arc::new(filter), false)
+    }
+
+    /// Adds a body filter that promises to send exactly as many bytes as it
+    /// receives: it only inspects the body, or rewrites bytes in place
+    /// (ASCII case, a byte-for-byte mask). A streamed body with a known
+    /// length (a file) then keeps its Content-Length, which a plain
+    /// [`body_filter`](Self::body_filter) cannot allow: the headers are
+    /// sent before the filter has seen the body.
+    ///
+    /// A filter that breaks the promise does not put a wrong length on the
+    /// wire: the body ends in an error, the connection is cut off and the
+    /// error is logged (body filters run after the headers, so there is no
+    /// other answer left).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rejoinder::App;
+    ///
+    /// let app = App::new().body_filter_same_length(|chunk| {
+    ///     let upper = chunk.chunk().to_ascii_uppercase();
+    ///     chunk.set_chunk(upper);
+    /// });
+    /// # drop(app);
+    /// ```
+    pub fn body_filter_same_length<F>(self, filter: F) -> Self
+    where
+        F: Fn(&mut BodyChunk) + Send + Sync + 'static,
+    {
+        self.add_body_filter(Arc::new(filter), true)
+    }
+
+    fn add_body_filter(mut self, filter: Arc<BodyFilter>, same_length: bool) -> Self {
         let inner = self.inner_mut();
-        let mut filters: Vec<_> = inner.body_filters.as_deref().unwrap_or_default().to_vec();
-        filters.push(Arc::new(filter));
-        inner.body_filters = Some(filters.into());
+        inner.body_filters = Some(match inner.body_filters.take() {
+            Some(filters) => filters.with(filter, same_length),
+            None => crate::phases::BodyFilters::new(filter, same_length),
+        });
         self
     }
 
