@@ -150,6 +150,7 @@ struct Inner {
     index: Option<String>,
     prefix: String,
     encodings: Encodings,
+    cache_control: Option<HeaderValue>,
 }
 
 impl ServeDir {
@@ -181,6 +182,7 @@ impl ServeDir {
                 index: Some("index.html".into()),
                 prefix: String::new(),
                 encodings: Encodings::default(),
+                cache_control: Some(HeaderValue::from_static("max-age=0")),
             }),
         }
     }
@@ -317,6 +319,46 @@ impl ServeDir {
         self
     }
 
+    /// How long caches may use a file without asking again: the
+    /// `Cache-Control: max-age` of every file served (koa-send's `maxage`).
+    /// The default is `max-age=0`: caches store files but revalidate them
+    /// each time (a 304 when unchanged), where a response without
+    /// Cache-Control would let each cache guess a lifetime from
+    /// Last-Modified (RFC 9111 §4.2.2). `immutable` adds the directive of
+    /// that name, for file names that change with their content. A handler
+    /// or middleware that sets Cache-Control itself keeps its own value.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use rejoinder::testing::TestClient;
+    /// use rejoinder::{fs::ServeDir, App, Router};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("app.3f2a.js"), "run()").unwrap();
+    ///
+    /// let assets = ServeDir::new(dir.path()).max_age(Duration::from_secs(31_536_000), true);
+    /// let app = App::new().router(Router::new().mount("/assets", assets));
+    /// let res = TestClient::new(app).get("/assets/app.3f2a.js").send().await;
+    /// assert_eq!(res.header("cache-control"), Some("max-age=31536000, immutable"));
+    /// # }
+    /// ```
+    pub fn max_age(mut self, age: std::time::Duration, immutable: bool) -> Self {
+        let mut value = format!("max-age={}", age.as_secs());
+        if immutable {
+            value.push_str(", immutable");
+        }
+        self.inner_mut().cache_control = HeaderValue::from_str(&value).ok();
+        self
+    }
+
+    /// Sends no Cache-Control at all (caches then pick a lifetime
+    /// themselves; see [`max_age`](Self::max_age)).
+    pub fn no_cache_control(mut self) -> Self {
+        self.inner_mut().cache_control = None;
+        self
+    }
+
     /// The part of the request path that names the file: below the mount
     /// point, else below the deprecated prefix, else all of it; `None`
     /// when the path is outside the prefix.
@@ -364,7 +406,16 @@ impl Handler for ServeDir {
                     file,
                     encoding,
                     type_of,
-                })) => send(&mut ctx.res, file, encoding, &type_of, self.inner.encodings),
+                })) => {
+                    send(&mut ctx.res, file, encoding, &type_of, self.inner.encodings);
+                    if let Some(cc) = &self.inner.cache_control {
+                        if !ctx.res.has("cache-control") {
+                            ctx.res
+                                .headers_mut()
+                                .insert(header::CACHE_CONTROL, cc.clone());
+                        }
+                    }
+                }
                 Ok(Ok(Found::AddSlash)) => add_slash(ctx),
                 Ok(Err(e)) => Response::file_error(&e).apply_to(&mut ctx.res),
                 Err(join) => Response::file_error(&io::Error::other(join)).apply_to(&mut ctx.res),
