@@ -65,6 +65,7 @@ pub async fn abort(ctx: &mut Context) -> Result<(), Abort> {
 }
 
 pub async fn created(ctx: &mut Context) {
+    let _ = ctx.res.set_location("/users/42");
     ctx.res
         .created(rejoinder::Json(serde_json::json!({"id": 42})));
 }
@@ -147,7 +148,7 @@ pub async fn value(_ctx: &mut Context) -> impl rejoinder::IntoResponse {
     Vapr((
         201u16,
         "Made",
-        [("x-kind", "tuple")],
+        [("x-kind", "tuple"), ("location", "/value")],
         ("a response returned as a value\n",),
     ))
 }

@@ -42,17 +42,17 @@ fn router() -> Router {
         .describe("nobody set anything: 404 Not Found")
         .get("/status", s::status)
         .describe("any status (100-999) with its canonical reason phrase; a custom reason phrase; an invalid status is a clear error, answered as 500")
-        .example("/status?code=418")
+        .example("/status?code=202")
         .example("/status?code=200&message=All%20Good")
         .example("/status?code=1000")
         .get("/type", s::typed)
         .describe("Content-Type from an extension or media type")
-        .example("/type?ext=png")
+        .example("/type?ext=md")
         .get("/is", s::is)
         .describe("response.is(): which of html/json/text/* matches")
         .example("/is?type=json")
         .get("/headers", s::headers)
-        .describe("set, append, set_if_absent, Vary, ETag, Last-Modified, Location")
+        .describe("set, append, set_if_absent, Vary, ETag, Last-Modified, Content-Location")
         .get("/bad-header", s::bad_header)
         .describe("a CR/LF header value is refused: the error, not the header")
         .get("/accepts", s::accepts)
@@ -96,7 +96,7 @@ fn router() -> Router {
         .describe("a descriptive method: created() answers 201 with the body")
         .get("/status-name", d::status_name)
         .describe("a status set by its name; an unknown name is a 400")
-        .example("/status-name?name=I%27m%20a%20Teapot")
+        .example("/status-name?name=Accepted")
         .group("Strapi/Boom")
         .get("/boom/unauthorized", d::boom_unauthorized)
         .describe("401 with WWW-Authenticate: Bearer realm=\"showcase\"")
@@ -126,9 +126,10 @@ fn router() -> Router {
 async fn timing(ctx: &mut Context, next: Next<'_>) {
     let started = std::time::Instant::now();
     next.run(ctx).await;
-    let _ = ctx
-        .res
-        .set("X-Response-Time", format!("{:?}", started.elapsed()));
+    // Koa's response-time format: milliseconds, ASCII (header text is
+    // visible ASCII; `{:?}` of a Duration would say "µs" and be refused).
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _ = ctx.res.set("X-Response-Time", format!("{ms:.3}ms"));
 }
 
 #[tokio::main]
@@ -165,9 +166,20 @@ async fn main() -> std::io::Result<()> {
         })
         .header_filter(|res| {
             res.set("X-Powered-By", "rejoinder")?;
+            // The showcase's answers are live: revalidate what has a
+            // validator, store nothing else (unless the route said).
+            if !res.has("Cache-Control") {
+                let validated = res.has("ETag") || res.has("Last-Modified");
+                res.set(
+                    "Cache-Control",
+                    if validated { "no-cache" } else { "no-store" },
+                )?;
+            }
             Ok(())
         })
-        .body_filter(|chunk| {
+        // Upper-casing ASCII keeps the length, so files keep their
+        // Content-Length through this filter.
+        .body_filter_same_length(|chunk| {
             if chunk.is_last() && chunk.chunk().starts_with(b"this body is shouted") {
                 let loud = chunk.chunk().to_ascii_uppercase();
                 chunk.set_chunk(loud);

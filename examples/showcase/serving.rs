@@ -93,7 +93,7 @@ pub async fn headers(ctx: &mut Context) -> Result<(), Abort> {
         .vary(&["Accept-Encoding"])?
         .vary(&["accept-encoding", "Origin"])?
         .set_etag("v1")?
-        .set_location("/")?;
+        .set("Content-Location", "/headers")?;
     res.set_last_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(1_577_934_245));
     res.set_body("look at the headers (curl -i)\n");
     Ok(())
@@ -104,7 +104,6 @@ pub async fn bad_header(ctx: &mut Context) -> Result<(), Abort> {
     let err = res
         .set("X-Injected", "value\r\nSet-Cookie: stolen=1")
         .unwrap_err();
-    res.set_status(400)?;
     res.set_body(format!("refused: {err}\n"));
     Ok(())
 }
@@ -136,7 +135,8 @@ pub async fn echo(ctx: &mut Context) -> Result<Json<serde_json::Value>, Abort> {
 pub async fn events(ctx: &mut Context) -> Result<(), Abort> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
     ctx.res.set_type("text/event-stream")?;
-    ctx.res.set("Cache-Control", "no-cache")?;
+    // An event stream is never worth storing.
+    ctx.res.set("Cache-Control", "no-store")?;
     ctx.res
         .set_body(Body::stream(futures_util::stream::poll_fn(move |cx| {
             rx.poll_recv(cx)
@@ -163,7 +163,7 @@ pub async fn trailers(ctx: &mut Context) -> Result<(), Abort> {
         .trailers_mut()
         .insert_future("x-elapsed", async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
-            Ok::<_, std::io::Error>(format!("{:?}", started.elapsed()))
+            Ok::<_, std::io::Error>(format!("{}us", started.elapsed().as_micros()))
         })?;
     Ok(())
 }

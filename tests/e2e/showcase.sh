@@ -38,31 +38,9 @@ fi
 command -v python3 >/dev/null 2>&1 || skip "python3, which drives chromedriver, is missing"
 command -v curl >/dev/null 2>&1 || { echo "curl is required" >&2; exit 1; }
 
-target="${CARGO_TARGET_DIR:-target}"
-echo "-- building the showcase"
-cargo build -q -p rejoinder --example showcase
-bin="$target/debug/examples/showcase"
-
-work="$(mktemp -d)"
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. tests/e2e/lib.sh
+start_showcase
 mkdir -p "$work/downloads"
-
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-base="http://127.0.0.1:$port"
-# The route list and the request log go to stdout; panics (of /panic) to stderr.
-PORT="$port" RUST_LOG=info NO_COLOR=1 RUST_BACKTRACE=0 "$bin" >"$work/stdout" 2>"$work/stderr" &
-server=$!
-for _ in $(seq 1 100); do
-  curl -fs -o /dev/null "$base/text" && break
-  sleep 0.1
-done
-curl -fs -o /dev/null "$base/text" || { echo "FAIL the showcase did not start"; cat "$work/stdout" "$work/stderr"; exit 1; }
-echo "-- showcase on $base"
 
 failed=0
 pass() { echo "PASS $1"; }
