@@ -75,10 +75,19 @@ impl App {
         }
         let method = ctx.req.method().clone();
         rejoinder_core::conditional::apply(&mut ctx.res, &method, ctx.req.headers());
-        if let http::header::Entry::Vacant(slot) =
-            ctx.res.headers_mut().entry(crate::request_id::X_REQUEST_ID)
-        {
-            slot.insert(ctx.req.id_value().clone());
+        // The request id goes out when it was used, or will be (the log
+        // phase, the span), or the app sends it always.
+        let id = if inner.echo_request_id || inner.log.is_some() || traced {
+            Some(ctx.req.id_value())
+        } else {
+            ctx.req.id_if_used()
+        };
+        if let Some(id) = id {
+            if let http::header::Entry::Vacant(slot) =
+                ctx.res.headers_mut().entry(crate::request_id::X_REQUEST_ID)
+            {
+                slot.insert(id.clone());
+            }
         }
         crate::phases::run_header_filters(&inner.header_filters, &mut ctx.res);
         if let Some(body) = ctx.req.unread_body() {

@@ -1,4 +1,5 @@
-//! Request ids: every request gets one, echoed as `X-Request-Id`.
+//! Request ids, made on first use and then echoed as `X-Request-Id` (on
+//! every response with `App::echo_request_id(true)`).
 //!
 //! A client's own `X-Request-Id` (1 to 128 visible ASCII characters) is
 //! kept; otherwise a 64-bit id is drawn from a per-thread SplitMix64 stream

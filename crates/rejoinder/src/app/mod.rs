@@ -54,6 +54,7 @@ pub(crate) struct AppInner {
     pub(crate) layers: Vec<AddLayer>,
     pub(crate) stack: OnceLock<Stack>,
     pub(crate) shared: Arc<Shared>,
+    pub(crate) echo_request_id: bool,
 }
 
 impl std::fmt::Debug for App {
@@ -88,6 +89,7 @@ impl App {
                 layers: Vec::new(),
                 stack: OnceLock::new(),
                 shared: Arc::new(Shared::default()),
+                echo_request_id: false,
             }),
         }
     }
@@ -219,6 +221,30 @@ impl App {
         F: Fn(&Request, &mut Response) + Send + Sync + 'static,
     {
         self.inner_mut().late.push(Arc::new(late));
+        self
+    }
+
+    /// Sends `X-Request-Id` on every response — the client's id, or a
+    /// fresh one — as Kong sends `X-Kong-Request-Id`. By default the id is
+    /// made only when something uses it ([`Request::id`](crate::Request::id),
+    /// Kong's error bodies, the log phase, the request span), and then it
+    /// is echoed; a request nobody asks about pays nothing for it.
+    ///
+    /// ```
+    /// use rejoinder::testing::TestClient;
+    /// use rejoinder::App;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let quiet = TestClient::new(App::new());
+    /// assert_eq!(quiet.get("/").send().await.header("x-request-id"), None);
+    ///
+    /// let always = TestClient::new(App::new().echo_request_id(true));
+    /// let res = always.get("/").header("x-request-id", "abc-1").send().await;
+    /// assert_eq!(res.header("x-request-id"), Some("abc-1"));
+    /// # }
+    /// ```
+    pub fn echo_request_id(mut self, always: bool) -> Self {
+        self.inner_mut().echo_request_id = always;
         self
     }
 

@@ -69,7 +69,8 @@ pub struct Request {
     head: Parts,
     body: Option<RequestBody>,
     body_limit: usize,
-    id: HeaderValue,
+    /// Made on first use (`id()`, an error body, the log phase, the span).
+    id: std::sync::OnceLock<HeaderValue>,
     conn: Option<ConnectionInfo>,
     #[cfg(feature = "cookies")]
     cookies: cookies::Jar,
@@ -84,13 +85,12 @@ impl Request {
         body_limit: usize,
         conn: Option<ConnectionInfo>,
     ) -> Self {
-        let id = crate::request_id::for_request(&head.headers);
         let conn = conn.or_else(|| head.extensions.get::<ConnectionInfo>().cloned());
         Request {
             head,
             body: Some(body),
             body_limit,
-            id,
+            id: std::sync::OnceLock::new(),
             #[cfg(feature = "cookies")]
             cookies: cookies::Jar::default(),
             conn,
@@ -125,13 +125,24 @@ impl Request {
     }
 
     /// The request id: the client's `X-Request-Id` when it sent a usable
-    /// one, else a fresh 16-hex-digit id. It is echoed on the response.
+    /// one (1 to 128 visible ASCII characters), else a fresh 16-hex-digit
+    /// id. It is made on first use — here, in Kong's error bodies, for the
+    /// log phase or the request span — and a request whose id was used
+    /// echoes it as `X-Request-Id` on the response (every response does
+    /// with [`App::echo_request_id`](crate::App::echo_request_id)). A
+    /// request nobody asks about pays nothing for it.
     pub fn id(&self) -> &str {
-        self.id.to_str().unwrap_or_default()
+        self.id_value().to_str().unwrap_or_default()
     }
 
     pub(crate) fn id_value(&self) -> &HeaderValue {
-        &self.id
+        self.id
+            .get_or_init(|| crate::request_id::for_request(&self.head.headers))
+    }
+
+    /// The id, if it was made.
+    pub(crate) fn id_if_used(&self) -> Option<&HeaderValue> {
+        self.id.get()
     }
 
     /// The method.
@@ -266,7 +277,8 @@ impl Request {
             head,
             body: None,
             body_limit: self.body_limit,
-            id: self.id.clone(),
+            // The copy and the original name the request alike.
+            id: std::sync::OnceLock::from(self.id_value().clone()),
             conn: self.conn.clone(),
             #[cfg(feature = "cookies")]
             cookies: cookies::Jar::default(),
