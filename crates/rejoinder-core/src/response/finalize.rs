@@ -74,6 +74,12 @@ impl Response {
                     ResBody::full(text)
                 }
                 Some(b) => {
+                    // The connection frames every body but a stream
+                    // itself: a Content-Length set by hand goes first,
+                    // while the map may still be empty (no lookup then).
+                    if !matches!(b, Body::Stream(_)) {
+                        self.drop_length();
+                    }
                     self.infer_content_type(&b);
                     self.wire_body(b)
                 }
@@ -123,13 +129,12 @@ impl Response {
             Body::Stream(s) => return ResBody::stream(s),
             #[cfg(feature = "fs")]
             Body::File(f) => {
-                self.drop_length();
                 let len = f.len();
                 return ResBody::sized(Box::pin(f.into_stream()), len);
             }
         };
-        // The connection writes the exact Content-Length of a full body.
-        self.drop_length();
+        // The connection writes the exact Content-Length of a full body
+        // (`finalize` dropped any set by hand).
         ResBody::full(bytes)
     }
 
