@@ -38,6 +38,8 @@ pub(crate) enum Wait {
 /// Shared by a connection's socket, its response bodies and its task.
 pub(crate) struct ConnState {
     epoch: Instant,
+    /// `epoch` on the watchdog's clock (see `clock`).
+    epoch_ms: u64,
     header_ms: u64,
     idle_ms: u64,
     inflight: AtomicUsize,
@@ -70,6 +72,7 @@ impl ConnState {
         let header_ms = millis(header_read);
         Arc::new(ConnState {
             epoch: Instant::now(),
+            epoch_ms: super::clock::now_ms(),
             header_ms,
             idle_ms: millis(keep_alive),
             inflight: AtomicUsize::new(0),
@@ -82,7 +85,7 @@ impl ConnState {
     }
 
     fn now_ms(&self) -> u64 {
-        millis(self.epoch.elapsed())
+        super::clock::now_ms().saturating_sub(self.epoch_ms)
     }
 
     /// The instant `ms` after accept.

@@ -65,8 +65,12 @@ pub(super) async fn drive<C, E>(
                         sleep.as_mut().reset(Instant::now() + CLOSING_GRACE);
                     }
                     Some((at, _)) => {
+                        // Not yet on the watchdog's (coarse) clock: sleep
+                        // the rest from now, so a clock a little behind the
+                        // timer's never makes this a busy loop.
                         state.arm(at);
-                        sleep.as_mut().reset(state.instant(at));
+                        let rest = std::time::Duration::from_millis(at.saturating_sub(now).max(1));
+                        sleep.as_mut().reset(Instant::now() + rest);
                     }
                     None => {
                         let at = now.saturating_add(state.recheck_ms());

@@ -25,6 +25,7 @@
 //! ```
 
 mod accept;
+mod clock;
 mod conn;
 mod connections;
 mod drive;
