@@ -3,7 +3,10 @@
 //! the request timeout), then late handlers, conditional requests, the
 //! request id, header filters, finalize, body filters and the log phase.
 
+use std::future::Future;
+
 use bytes::Bytes;
+use futures_util::future::Either;
 use rejoinder_core::{ResBody, Response};
 
 use crate::app::App;
@@ -15,46 +18,78 @@ impl App {
     /// Runs one request through the app and returns what goes on the wire.
     ///
     /// A handler that panics yields a 500 (the panic is logged) and the app
-    /// keeps serving. Layers added with [`App::layer`] wrap all of it.
-    pub async fn handle(&self, req: http::Request<RequestBody>) -> http::Response<ResBody> {
-        self.handle_on(req, None).await
+    /// keeps serving. Layers added with [`App::layer`] wrap all of it. The
+    /// future owns what it needs (it holds a clone of the app), so it may be
+    /// spawned.
+    pub fn handle(
+        &self,
+        req: http::Request<RequestBody>,
+    ) -> impl Future<Output = http::Response<ResBody>> + Send + 'static {
+        self.clone().respond(req, None)
     }
 
     /// [`handle`](Self::handle) for a request of a server's connection.
-    pub(crate) async fn handle_on(
-        &self,
+    ///
+    /// Not an `async fn`: the context is made here, so the future holds it
+    /// and not the request it was made from too (an `async fn` keeps its
+    /// arguments for its whole life), which keeps the future small for the
+    /// moves into hyper's slot.
+    pub(crate) fn respond(
+        self,
         mut req: http::Request<RequestBody>,
         conn: Option<ConnectionInfo>,
-    ) -> http::Response<ResBody> {
+    ) -> impl Future<Output = http::Response<ResBody>> + Send + 'static {
         if self.inner.layers.is_empty() {
-            self.run(req, conn).await
+            Either::Left(self.run(req, conn))
         } else {
-            use tower::ServiceExt;
             // Through tower layers the connection goes as an extension.
             if let Some(conn) = conn {
                 req.extensions_mut().insert(conn);
             }
-            match self.stack().clone().oneshot(req).await {
-                Ok(res) => res,
-                Err(e) => crate::layers::layer_failed(&e),
-            }
+            Either::Right(layered(self, req))
         }
     }
 
     /// The pipeline itself, inside any layers.
-    pub(crate) async fn run(
-        &self,
+    pub(crate) fn run(
+        self,
         req: http::Request<RequestBody>,
         conn: Option<ConnectionInfo>,
-    ) -> http::Response<ResBody> {
-        let inner = &*self.inner;
-        let mut ctx = Context::with_shared(req, inner.shared.clone(), conn);
+    ) -> impl Future<Output = http::Response<ResBody>> + Send + 'static {
+        let ctx = Context::with_shared(req, self.inner.shared.clone(), conn);
+        pipeline(self, ctx)
+    }
+}
+
+/// The app's tower stack around its pipeline.
+async fn layered(app: App, req: http::Request<RequestBody>) -> http::Response<ResBody> {
+    use tower::ServiceExt;
+    match app.stack().clone().oneshot(req).await {
+        Ok(res) => res,
+        Err(e) => crate::layers::layer_failed(&e),
+    }
+}
+
+/// One request's context through the app. A plain `fn` returning an
+/// `async` block, not an `async fn`: an `async fn` moves its arguments into
+/// locals and so holds the context twice (632 bytes more to move per move).
+#[allow(clippy::manual_async_fn)]
+fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<ResBody>> + Send {
+    async move {
+        let inner = &*app.inner;
         let span = crate::trace::request_span(&ctx.req);
         let traced = !span.is_disabled();
         let started = (inner.log.is_some() || traced).then(std::time::Instant::now);
-        if let Some(refusal) = inner.limits.refuse(ctx.req.uri(), ctx.req.headers()) {
-            ctx.res = refusal;
-        } else {
+        // The refusal is moved out before any await: a temporary of the
+        // `if let` would live in the future across the handler's await.
+        let refused = match inner.limits.refuse(ctx.req.uri(), ctx.req.headers()) {
+            Some(refusal) => {
+                ctx.res = refusal;
+                true
+            }
+            None => false,
+        };
+        if !refused {
             let chain = Next::new(&inner.middleware, &inner.handler).run(&mut ctx);
             let chain = tracing::Instrument::instrument(chain, span.clone());
             match inner.limits.request_timeout {

@@ -25,7 +25,7 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        let app = self.clone();
-        Box::pin(async move { Ok(app.handle(req.map(RequestBody::new)).await) })
+        use futures_util::FutureExt;
+        Box::pin(self.handle(req.map(RequestBody::new)).map(Ok))
     }
 }

@@ -143,8 +143,8 @@ impl Service<http::Request<RequestBody>> for Pipeline {
     }
 
     fn call(&mut self, req: http::Request<RequestBody>) -> Self::Future {
-        let app = self.0.clone();
-        Box::pin(async move { Ok(app.run(req, None).await) })
+        use futures_util::FutureExt;
+        Box::pin(self.0.clone().run(req, None).map(Ok))
     }
 }
 

@@ -222,6 +222,45 @@ impl<B: Body> Body for Tracked<B> {
     }
 }
 
+pin_project_lite::pin_project! {
+    /// The response future of one request, whose body ends the request
+    /// when dropped (or the guard does, if the future is dropped first).
+    /// A named future rather than an `async` block, which would keep the
+    /// service future it awaits twice (as a capture and as the awaited
+    /// value).
+    pub(crate) struct Answer<F> {
+        #[pin]
+        response: F,
+        guard: Option<Guard>,
+    }
+}
+
+impl<F> Answer<F> {
+    pub(crate) fn new(response: F, guard: Guard) -> Self {
+        Answer {
+            response,
+            guard: Some(guard),
+        }
+    }
+}
+
+impl<F, B> std::future::Future for Answer<F>
+where
+    F: std::future::Future<Output = http::Response<B>>,
+{
+    type Output = Result<http::Response<Tracked<B>>, std::convert::Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let res = std::task::ready!(this.response.poll(cx));
+        let guard = this
+            .guard
+            .take()
+            .expect("an Answer is not polled after it is ready");
+        Poll::Ready(Ok(res.map(|body| Tracked::new(body, guard))))
+    }
+}
+
 /// A socket that tells its connection when the bytes of a request head
 /// arrive, and holds the connection's place under the cap.
 #[derive(Debug)]

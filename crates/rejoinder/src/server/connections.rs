@@ -4,7 +4,6 @@
 //! applied around it). Both track their responses on the connection's
 //! clock.
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -18,7 +17,7 @@ use rejoinder_core::{BoxError, ResBody};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use super::conn::{ConnState, Tracked, Watched};
+use super::conn::{Answer, ConnState, Tracked, Watched};
 use super::drive::{drive, Stop};
 use super::socket::Socket;
 use crate::app::App;
@@ -62,13 +61,10 @@ impl Connections for AppConnections {
             let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
                 // An app is one `Arc`, the connection another: each request
                 // clones two pointers, and the request keeps the second.
-                let app = app.clone();
-                let info = info.clone();
-                let guard = requests.begin();
-                async move {
-                    let res = app.handle_on(req.map(RequestBody::from), Some(info)).await;
-                    Ok::<_, Infallible>(res.map(|body| Tracked::new(body, guard)))
-                }
+                let response = app
+                    .clone()
+                    .respond(req.map(RequestBody::from), Some(info.clone()));
+                Answer::new(response, requests.begin())
             });
             let conn = builder
                 .serve_connection_with_upgrades(io, service)
