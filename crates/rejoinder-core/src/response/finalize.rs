@@ -106,8 +106,12 @@ impl Response {
     pub(crate) fn infer_content_type(&mut self, body: &Body) {
         if self.infer_type {
             if let Some(ct) = body.default_content_type_value() {
-                // One lookup: insert only when the handler set none.
-                if let header::Entry::Vacant(slot) = self.headers.entry(header::CONTENT_TYPE) {
+                if self.headers.is_empty() {
+                    // Nothing to look for: a plain insert, no entry.
+                    self.headers.insert(header::CONTENT_TYPE, ct);
+                } else if let header::Entry::Vacant(slot) = self.headers.entry(header::CONTENT_TYPE)
+                {
+                    // One lookup: insert only when the handler set none.
                     slot.insert(ct);
                 }
             }
