@@ -26,6 +26,9 @@ use crate::request::{Request, RequestBody};
 use crate::routes::UrlError;
 use crate::shared::Shared;
 
+/// A route's path parameters: name and percent-decoded value, in order.
+pub(crate) type Params = smallvec::SmallVec<[(Arc<str>, String); 1]>;
+
 /// Everything a handler works with: the request, the response being built,
 /// route parameters and typed per-request state. See the
 /// [module docs](self).
@@ -46,7 +49,8 @@ pub struct Context {
     /// The response being built.
     pub res: Response,
     state: http::Extensions,
-    params: Vec<(Arc<str>, String)>,
+    /// Inline for the usual one: no allocation for the list.
+    params: Params,
     /// Where the path below a `Router::mount` prefix starts.
     mounted: Option<usize>,
     shared: Arc<Shared>,
@@ -70,7 +74,7 @@ impl Context {
             req: Request::new(head, body, shared.body_limit, conn),
             res: Response::new(),
             state: http::Extensions::new(),
-            params: Vec::new(),
+            params: Params::new(),
             mounted: None,
             shared,
             flusher: None,
@@ -135,8 +139,14 @@ impl Context {
         Ok(())
     }
 
-    pub(crate) fn push_param(&mut self, name: Arc<str>, value: String) {
-        self.params.push((name, value));
+    /// Adds a route's parameters; the first route's list becomes the
+    /// context's as it is.
+    pub(crate) fn add_params(&mut self, params: Params) {
+        if self.params.is_empty() {
+            self.params = params;
+        } else {
+            self.params.extend(params);
+        }
     }
 
     /// Records that the request path from byte `at` on is below the prefix

@@ -530,7 +530,7 @@ impl Handler for Routes {
                     let tail = m.params.get(mount::TAIL).unwrap_or("");
                     end.offset(ctx.req.path(), tail)
                 });
-                let params: Vec<(Arc<str>, String)> = m
+                let params: crate::context::Params = m
                     .params
                     .iter()
                     .filter(|(k, _)| *k != mount::TAIL)
@@ -557,9 +557,7 @@ impl Handler for Routes {
                 };
             }
         };
-        for (name, value) in params {
-            ctx.push_param(name, value);
-        }
+        ctx.add_params(params);
         let endpoint = &self.endpoints[index];
         if let (Some(at), Some((_, handler))) = (mounted, &endpoint.mount) {
             ctx.set_mounted(at);
