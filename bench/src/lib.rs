@@ -1,5 +1,13 @@
 //! Helpers shared by the bench servers in `src/bin/`.
 
+#[cfg(feature = "count-allocs")]
+pub mod alloc_count;
+
+/// With `count-allocs`, every bench server counts its heap allocations.
+#[cfg(feature = "count-allocs")]
+#[global_allocator]
+static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
+
 /// The port to listen on: the first argument, else `PORT`, else 8080.
 ///
 /// # Panics
@@ -33,6 +41,8 @@ pub fn files_dir() -> std::path::PathBuf {
 ///
 /// If the runtime cannot be built (the OS refused a thread or the I/O driver).
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    #[cfg(feature = "count-allocs")]
+    alloc_count::start_control();
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
