@@ -93,6 +93,14 @@ impl App {
         if let (Some(filters), true) = (&inner.body_filters, has_body) {
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
             *response.body_mut() = crate::phases::apply_body_filters(filters.clone(), body);
+            // A filter may change a streamed body's length: a Content-Length
+            // set for it (a proxied response's) no longer holds.
+            if http_body::Body::size_hint(response.body())
+                .exact()
+                .is_none()
+            {
+                response.headers_mut().remove(http::header::CONTENT_LENGTH);
+            }
         }
         if traced {
             crate::trace::record_head(&span, response.status().as_u16(), source.as_str());
