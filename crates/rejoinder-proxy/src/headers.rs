@@ -105,8 +105,6 @@ pub(crate) struct Forwarding<'a> {
     pub(crate) proto: &'a str,
     /// The Host the client asked for.
     pub(crate) host: Option<&'a HeaderValue>,
-    /// The client's HTTP version, for `Via`.
-    pub(crate) version: http::Version,
 }
 
 /// `1.1`, `2` … for `Via`.
@@ -140,20 +138,49 @@ fn append_list(headers: &mut HeaderMap, name: HeaderName, value: &str) {
     }
 }
 
+/// Appends this hop to `Via`: `via` is the value naming it
+/// (`1.1 rejoinder`).
+pub(crate) fn add_via(headers: &mut HeaderMap, via: &HeaderValue) {
+    match headers.entry(header::VIA) {
+        header::Entry::Vacant(slot) => {
+            slot.insert(via.clone());
+        }
+        header::Entry::Occupied(_) => {
+            if let Ok(v) = via.to_str() {
+                append_list(headers, header::VIA, v);
+            }
+        }
+    }
+}
+
+/// The `Via` value naming this proxy as `pseudonym` for a message of
+/// `version`.
+pub(crate) fn via_value(version: http::Version, pseudonym: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("{} {pseudonym}", via_version(version)))
+        .unwrap_or_else(|_| HeaderValue::from_static("1.1 rejoinder"))
+}
+
 /// Adds `X-Forwarded-For` (appended), `X-Forwarded-Proto`,
 /// `X-Forwarded-Host`, optionally `Forwarded` (RFC 7239, appended), and
-/// `Via` (appended) naming this proxy as `pseudonym`.
+/// `Via` (appended, the value `via`).
 pub(crate) fn add_forwarding(
     headers: &mut HeaderMap,
     fwd: &Forwarding<'_>,
     forwarded: bool,
-    pseudonym: &str,
+    via: &HeaderValue,
 ) {
     static XFF: HeaderName = HeaderName::from_static("x-forwarded-for");
     static XFP: HeaderName = HeaderName::from_static("x-forwarded-proto");
     static XFH: HeaderName = HeaderName::from_static("x-forwarded-host");
     if let Some(ip) = fwd.client {
-        append_list(headers, XFF.clone(), &ip.to_string());
+        match headers.entry(&XFF) {
+            header::Entry::Vacant(slot) => {
+                if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
+                    slot.insert(v);
+                }
+            }
+            header::Entry::Occupied(_) => append_list(headers, XFF.clone(), &ip.to_string()),
+        }
     }
     headers.insert(
         XFP.clone(),
@@ -178,8 +205,7 @@ pub(crate) fn add_forwarding(
         element.push_str(proto_static(fwd.proto));
         append_list(headers, header::FORWARDED, &element);
     }
-    let via = format!("{} {pseudonym}", via_version(fwd.version));
-    append_list(headers, header::VIA, &via);
+    add_via(headers, via);
 }
 
 fn proto_static(proto: &str) -> &'static str {
@@ -204,9 +230,9 @@ mod tests {
             client: Some("127.0.0.2".parse().unwrap()),
             proto: "http",
             host: Some(&host),
-            version: http::Version::HTTP_11,
         };
-        add_forwarding(&mut h, &fwd, true, "rejoinder");
+        let via = via_value(http::Version::HTTP_11, "rejoinder");
+        add_forwarding(&mut h, &fwd, true, &via);
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.2");
         assert_eq!(h["x-forwarded-proto"], "http");
         assert_eq!(h["x-forwarded-host"], "example.com");

@@ -38,6 +38,8 @@ pub struct Proxy {
     preserve_host: bool,
     forwarded: bool,
     via: String,
+    /// `1.1 <via>` and `2 <via>`, made once.
+    via_values: [HeaderValue; 2],
     retry: bool,
     request_hooks: Vec<Arc<RequestHook>>,
     response_hooks: Vec<Arc<ResponseHook>>,
@@ -74,6 +76,7 @@ impl Proxy {
             preserve_host: false,
             forwarded: false,
             via: "rejoinder".to_owned(),
+            via_values: via_values("rejoinder"),
             retry: true,
             request_hooks: Vec::new(),
             response_hooks: Vec::new(),
@@ -118,6 +121,7 @@ impl Proxy {
     /// The name this proxy gives itself in `Via` (default `rejoinder`).
     pub fn via(mut self, pseudonym: &str) -> Self {
         self.via = pseudonym.to_owned();
+        self.via_values = via_values(pseudonym);
         self
     }
 
@@ -154,6 +158,14 @@ impl Proxy {
         &self.upstreams
     }
 
+    fn via_for(&self, version: http::Version) -> HeaderValue {
+        match version {
+            http::Version::HTTP_11 => self.via_values[0].clone(),
+            http::Version::HTTP_2 => self.via_values[1].clone(),
+            other => headers::via_value(other, &self.via),
+        }
+    }
+
     /// The path to send: the request's, without the strip prefix.
     fn upstream_path<'p>(&self, path: &'p str) -> &'p str {
         match &self.strip_prefix {
@@ -181,9 +193,9 @@ impl Proxy {
             client: ctx.req.remote_addr().map(|a| a.ip()),
             proto: ctx.req.scheme(),
             host: client_host.as_ref(),
-            version: ctx.req.version(),
         };
-        headers::add_forwarding(&mut headers, &fwd, self.forwarded, &self.via);
+        let via = self.via_for(ctx.req.version());
+        headers::add_forwarding(&mut headers, &fwd, self.forwarded, &via);
         if trailers {
             headers.insert(header::TE, HeaderValue::from_static("trailers"));
         }
@@ -198,16 +210,23 @@ impl Proxy {
         let (reclaim, mut body) = Reclaim::new(ctx.req.take_body(), retryable);
         let mut exclude: Option<Arc<Target>> = None;
         let mut attempt = 0;
-        let (target, in_flight, upstream_res) = loop {
+        let (in_flight, upstream_res) = loop {
             attempt += 1;
             let Some(target) = self.upstreams.pick(exclude.as_ref()) else {
                 return self.fail(ctx, UpstreamError::NoTarget);
+            };
+            // The last attempt takes the headers; an earlier one copies them.
+            let last = !(retryable && attempt == 1);
+            let head_headers = if last {
+                std::mem::take(&mut headers)
+            } else {
+                headers.clone()
             };
             let Some(head) = self.head(
                 ctx,
                 &target,
                 &method,
-                &headers,
+                head_headers,
                 &path,
                 query.as_deref(),
                 client_host.as_ref(),
@@ -222,7 +241,7 @@ impl Proxy {
             let err = match sent {
                 Ok(Ok(res)) => {
                     self.upstreams.succeeded(&target);
-                    break (target, in_flight, res);
+                    break (in_flight, res);
                 }
                 Ok(Err(e)) => UpstreamError::from_client(e),
                 Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
@@ -238,7 +257,6 @@ impl Proxy {
             }
             return self.fail(ctx, err);
         };
-        let _ = target;
         let res = self.respond(&method, upstream_res, on_upgrade, in_flight);
         ctx.res = res;
     }
@@ -249,7 +267,7 @@ impl Proxy {
         ctx: &Context,
         target: &Target,
         method: &Method,
-        headers: &HeaderMap,
+        headers: HeaderMap,
         path: &str,
         query: Option<&str>,
         client_host: Option<&HeaderValue>,
@@ -271,10 +289,10 @@ impl Proxy {
         let (mut parts, ()) = http::Request::new(()).into_parts();
         parts.method = method.clone();
         parts.uri = uri;
-        parts.headers = headers.clone();
+        parts.headers = headers;
         let host = match (self.preserve_host, client_host) {
             (true, Some(h)) => h.clone(),
-            _ => HeaderValue::from_str(target.authority().as_str()).ok()?,
+            _ => target.host().clone(),
         };
         parts.headers.insert(header::HOST, host);
         if let (Some(up), crate::Protocol::Http1) = (upgrade, target.protocol()) {
@@ -317,14 +335,7 @@ impl Proxy {
         let switching = status == StatusCode::SWITCHING_PROTOCOLS;
         let upgrade_value = headers.get(header::UPGRADE).cloned();
         headers::strip_hop_by_hop(&mut headers);
-        let via = format!("{} {}", headers::via_version(version), self.via);
-        let via = match headers.get(header::VIA).and_then(|v| v.to_str().ok()) {
-            Some(old) => format!("{old}, {via}"),
-            None => via,
-        };
-        if let Ok(v) = HeaderValue::from_str(&via) {
-            headers.insert(header::VIA, v);
-        }
+        headers::add_via(&mut headers, &self.via_for(version));
         if switching {
             if let Some(up) = upgrade_value {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
@@ -381,6 +392,13 @@ impl Proxy {
         abort.response_mut().set_error_cause(cause);
         ctx.res = abort.into_response();
     }
+}
+
+fn via_values(pseudonym: &str) -> [HeaderValue; 2] {
+    [
+        headers::via_value(http::Version::HTTP_11, pseudonym),
+        headers::via_value(http::Version::HTTP_2, pseudonym),
+    ]
 }
 
 /// GET, HEAD, OPTIONS, TRACE, PUT and DELETE (RFC 9110 §9.2.2).

@@ -42,6 +42,7 @@ pub enum Balance {
 #[derive(Debug)]
 pub struct Target {
     authority: Authority,
+    host: http::HeaderValue,
     base_path: String,
     protocol: Protocol,
     active: AtomicUsize,
@@ -90,8 +91,10 @@ impl Target {
             return Err(bad());
         }
         let authority: Authority = authority.parse().map_err(|_| bad())?;
+        let host = http::HeaderValue::from_str(authority.as_str()).map_err(|_| bad())?;
         Ok(Target {
             authority,
+            host,
             base_path: path.trim_end_matches('/').to_owned(),
             protocol,
             active: AtomicUsize::new(0),
@@ -103,6 +106,11 @@ impl Target {
     /// `host:port`.
     pub fn authority(&self) -> &Authority {
         &self.authority
+    }
+
+    /// `host:port` as a Host header value.
+    pub(crate) fn host(&self) -> &http::HeaderValue {
+        &self.host
     }
 
     /// The path prefix put before every forwarded path (empty for none).
