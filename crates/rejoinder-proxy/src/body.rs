@@ -151,7 +151,11 @@ pub(crate) type TrailerSlot = Arc<Mutex<Option<HeaderMap>>>;
 pub(crate) struct Downstream {
     body: hyper::body::Incoming,
     idle: Option<Duration>,
+    /// Armed on the first wait; moved only when it fires (resetting a
+    /// timer for every chunk costs more than reading the clock).
     sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// When data last came while the timer was armed.
+    last_data: Option<tokio::time::Instant>,
     trailers: Option<TrailerSlot>,
     _in_flight: Option<InFlight>,
 }
@@ -167,6 +171,7 @@ impl Downstream {
             body,
             idle,
             sleep: None,
+            last_data: None,
             trailers,
             _in_flight: in_flight,
         }
@@ -194,8 +199,8 @@ impl futures_core::Stream for Downstream {
             match Pin::new(&mut this.body).poll_frame(cx) {
                 Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
                     Ok(data) => {
-                        if let (Some(idle), Some(sleep)) = (this.idle, this.sleep.as_mut()) {
-                            sleep.as_mut().reset(tokio::time::Instant::now() + idle);
+                        if this.sleep.is_some() {
+                            this.last_data = Some(tokio::time::Instant::now());
                         }
                         if data.is_empty() {
                             continue;
@@ -222,13 +227,20 @@ impl futures_core::Stream for Downstream {
                     let sleep = this
                         .sleep
                         .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
-                    return match std::future::Future::poll(sleep.as_mut(), cx) {
-                        Poll::Ready(()) => {
-                            this.idle = None;
-                            Poll::Ready(Some(Err(Box::new(IdleTimeout(idle)))))
+                    loop {
+                        if std::future::Future::poll(sleep.as_mut(), cx).is_pending() {
+                            return Poll::Pending;
                         }
-                        Poll::Pending => Poll::Pending,
-                    };
+                        match this.last_data.take() {
+                            // Data came since the timer was armed: idle
+                            // counts from the last of it.
+                            Some(last) => sleep.as_mut().reset(last + idle),
+                            None => {
+                                this.idle = None;
+                                return Poll::Ready(Some(Err(Box::new(IdleTimeout(idle)))));
+                            }
+                        }
+                    }
                 }
             }
         }

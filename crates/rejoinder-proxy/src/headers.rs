@@ -175,7 +175,7 @@ pub(crate) fn add_forwarding(
     if let Some(ip) = fwd.client {
         match headers.entry(&XFF) {
             header::Entry::Vacant(slot) => {
-                if let Ok(v) = HeaderValue::from_str(&ip.to_string()) {
+                if let Ok(v) = HeaderValue::try_from(ip.to_string()) {
                     slot.insert(v);
                 }
             }

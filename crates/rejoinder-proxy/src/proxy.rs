@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Uri};
 use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
 
@@ -166,6 +167,23 @@ impl Proxy {
         }
     }
 
+    /// The path and query to send: the request's, without the strip
+    /// prefix.
+    fn path_and_query(&self, req: &rejoinder::Request) -> Option<PathAndQuery> {
+        if self.strip_prefix.is_none() {
+            // The request's own, shared (no copy).
+            if let Some(pq) = req.uri().path_and_query() {
+                return Some(pq.clone());
+            }
+        }
+        let path = self.upstream_path(req.path());
+        let pq = match req.query_string() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        };
+        PathAndQuery::try_from(pq).ok()
+    }
+
     /// The path to send: the request's, without the strip prefix.
     fn upstream_path<'p>(&self, path: &'p str) -> &'p str {
         match &self.strip_prefix {
@@ -199,8 +217,9 @@ impl Proxy {
         if trailers {
             headers.insert(header::TE, HeaderValue::from_static("trailers"));
         }
-        let path = self.upstream_path(ctx.req.path()).to_owned();
-        let query = ctx.req.query_string().map(str::to_owned);
+        let Some(path_and_query) = self.path_and_query(&ctx.req) else {
+            return self.fail(ctx, UpstreamError::NoTarget);
+        };
         let on_upgrade = upgrade.as_ref().and_then(|_| {
             ctx.req
                 .extensions_mut()
@@ -227,8 +246,7 @@ impl Proxy {
                 &target,
                 &method,
                 head_headers,
-                &path,
-                query.as_deref(),
+                &path_and_query,
                 client_host.as_ref(),
                 upgrade.as_ref(),
             ) else {
@@ -268,18 +286,17 @@ impl Proxy {
         target: &Target,
         method: &Method,
         headers: HeaderMap,
-        path: &str,
-        query: Option<&str>,
+        path_and_query: &PathAndQuery,
         client_host: Option<&HeaderValue>,
         upgrade: Option<&HeaderValue>,
     ) -> Option<http::request::Parts> {
-        let mut pq = String::with_capacity(target.base_path().len() + path.len() + 16);
-        pq.push_str(target.base_path());
-        pq.push_str(path);
-        if let Some(q) = query {
-            pq.push('?');
-            pq.push_str(q);
-        }
+        let pq = if target.base_path().is_empty() {
+            path_and_query.clone()
+        } else {
+            format!("{}{}", target.base_path(), path_and_query.as_str())
+                .parse()
+                .ok()?
+        };
         let uri = Uri::builder()
             .scheme(target.scheme())
             .authority(target.authority().clone())

@@ -131,6 +131,20 @@ async fn an_idle_body_past_its_timeout_aborts_the_downstream_connection() {
 }
 
 #[tokio::test]
+async fn a_body_that_keeps_coming_is_not_cut_by_the_idle_timeout() {
+    let up = Upstream::start("a").await;
+    let timeouts = Timeouts {
+        idle_body: Some(Duration::from_millis(150)),
+        ..Timeouts::default()
+    };
+    let gw = gateway_with(proxy_to(&[up.url()]).timeouts(timeouts)).await;
+    // 300 ms in total, never more than 50 ms between chunks.
+    let (parts, body) = send(get(&gw.url("/trickle"))).await;
+    assert_eq!(parts.status, 200);
+    assert_eq!(text(&body), "drop ".repeat(6));
+}
+
+#[tokio::test]
 async fn every_target_down_is_a_503() {
     let dead = closed_port().await;
     let ups =

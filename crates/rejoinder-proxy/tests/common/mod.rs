@@ -216,6 +216,20 @@ async fn upstream_service(
             let stream = futures_util::StreamExt::chain(first, futures_util::stream::pending());
             Response::new(StreamBody::new(stream).boxed())
         }
+        p if p.ends_with("/trickle") => {
+            // Six chunks 50 ms apart: never idle for long, slow in total.
+            let stream = futures_util::stream::unfold(0u8, |i| async move {
+                if i == 6 {
+                    return None;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                Some((
+                    Ok::<_, BoxError>(Frame::data(Bytes::from_static(b"drop "))),
+                    i + 1,
+                ))
+            });
+            Response::new(StreamBody::new(stream).boxed())
+        }
         p if p.ends_with("/midbody") => {
             // Promises 100 bytes, sends 10, then fails: the connection drops.
             let stream = futures_util::stream::iter([
