@@ -157,12 +157,51 @@ pub(crate) struct Downstream {
     /// When data last came while the timer was armed.
     last_data: Option<tokio::time::Instant>,
     trailers: Option<TrailerSlot>,
+    /// A frame taken by [`take_small`] that is not the whole body.
+    first: Option<Result<Frame<Bytes>, hyper::Error>>,
     _in_flight: Option<InFlight>,
+}
+
+/// The most bytes a body may have to be taken whole when it is already
+/// there (see [`take_small`]).
+const SMALL: u64 = 64 * 1024;
+
+/// What [`take_small`] found.
+pub(crate) enum Small {
+    /// The whole body, already received.
+    Whole(Bytes),
+    /// Not (all) there yet: stream it, starting with what was taken.
+    Stream(
+        hyper::body::Incoming,
+        Option<Result<Frame<Bytes>, hyper::Error>>,
+    ),
+}
+
+/// Takes a small body of known length whole when its bytes have already
+/// arrived (the common case for a short answer: the upstream sent head and
+/// body in one packet), so it is sent as one buffer with its exact length
+/// instead of through a stream. Never waits.
+pub(crate) fn take_small(mut body: hyper::body::Incoming) -> Small {
+    if body.size_hint().exact().is_none_or(|n| n > SMALL) {
+        return Small::Stream(body, None);
+    }
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    match Pin::new(&mut body).poll_frame(&mut cx) {
+        Poll::Pending => Small::Stream(body, None),
+        Poll::Ready(None) => Small::Whole(Bytes::new()),
+        Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+            Ok(data) if body.is_end_stream() => Small::Whole(data),
+            Ok(data) => Small::Stream(body, Some(Ok(Frame::data(data)))),
+            Err(frame) => Small::Stream(body, Some(Ok(frame))),
+        },
+        Poll::Ready(Some(Err(e))) => Small::Stream(body, Some(Err(e))),
+    }
 }
 
 impl Downstream {
     pub(crate) fn new(
         body: hyper::body::Incoming,
+        first: Option<Result<Frame<Bytes>, hyper::Error>>,
         idle: Option<Duration>,
         trailers: Option<TrailerSlot>,
         in_flight: Option<InFlight>,
@@ -173,6 +212,7 @@ impl Downstream {
             sleep: None,
             last_data: None,
             trailers,
+            first,
             _in_flight: in_flight,
         }
     }
@@ -196,7 +236,11 @@ impl futures_core::Stream for Downstream {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            match Pin::new(&mut this.body).poll_frame(cx) {
+            let polled = match this.first.take() {
+                Some(first) => Poll::Ready(Some(first)),
+                None => Pin::new(&mut this.body).poll_frame(cx),
+            };
+            match polled {
                 Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
                     Ok(data) => {
                         if this.sleep.is_some() {

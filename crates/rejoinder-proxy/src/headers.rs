@@ -40,7 +40,9 @@ const HOP_BY_HOP: [HeaderName; 6] = [
 /// Removes the hop-by-hop fields from `headers`: those listed by
 /// `Connection`, then the fixed set and every `Proxy-*` field.
 pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    if headers.is_empty() {
+    // One pass over the names (cheap comparisons for the standard ones)
+    // finds the common case, nothing to remove, without a hash lookup.
+    if !headers.keys().any(is_hop_by_hop) {
         return;
     }
     if headers.contains_key(header::CONNECTION) {
@@ -65,6 +67,39 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
         .collect();
     for name in proxied {
         headers.remove(name);
+    }
+}
+
+/// Whether `name` is always hop-by-hop (those `Connection` names aside).
+fn is_hop_by_hop(name: &HeaderName) -> bool {
+    HOP_BY_HOP.contains(name) || name.as_str().starts_with("proxy-")
+}
+
+/// `ip` as text, without the formatting machinery for the IPv4 case.
+fn ip_text(ip: std::net::IpAddr) -> Option<HeaderValue> {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let mut buf = [0u8; 15];
+            let mut n = 0;
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf[n] = b'.';
+                    n += 1;
+                }
+                if octet >= 100 {
+                    buf[n] = b'0' + octet / 100;
+                    n += 1;
+                }
+                if octet >= 10 {
+                    buf[n] = b'0' + (octet / 10) % 10;
+                    n += 1;
+                }
+                buf[n] = b'0' + octet % 10;
+                n += 1;
+            }
+            HeaderValue::from_bytes(&buf[..n]).ok()
+        }
+        std::net::IpAddr::V6(v6) => HeaderValue::try_from(v6.to_string()).ok(),
     }
 }
 
@@ -175,7 +210,7 @@ pub(crate) fn add_forwarding(
     if let Some(ip) = fwd.client {
         match headers.entry(&XFF) {
             header::Entry::Vacant(slot) => {
-                if let Ok(v) = HeaderValue::try_from(ip.to_string()) {
+                if let Some(v) = ip_text(ip) {
                     slot.insert(v);
                 }
             }
@@ -256,6 +291,20 @@ mod tests {
         assert_eq!(upgrade_request(&h).unwrap(), "websocket");
         h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive"));
         assert!(upgrade_request(&h).is_none());
+    }
+
+    #[test]
+    fn addresses_are_written_as_text() {
+        for ip in [
+            "0.0.0.0",
+            "127.0.0.1",
+            "10.20.199.255",
+            "::1",
+            "2001:db8::7",
+        ] {
+            let parsed: std::net::IpAddr = ip.parse().unwrap();
+            assert_eq!(ip_text(parsed).unwrap(), ip);
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Uri};
 use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
 
-use crate::body::{Downstream, Reclaim, TrailerSlot};
+use crate::body::{take_small, Downstream, Reclaim, Small, TrailerSlot};
 use crate::client::{Clients, Pool, Timeouts};
 use crate::error::UpstreamError;
 use crate::headers::{self, Forwarding};
@@ -199,6 +199,9 @@ impl Proxy {
     async fn forward(&self, ctx: &mut Context) {
         let method = ctx.req.method().clone();
         let mut headers = ctx.req.headers().clone();
+        // Room for what is added (X-Forwarded-*, Via, Host, TE): one growth
+        // now instead of several.
+        headers.reserve(8);
         let client_host = headers.get(header::HOST).cloned().or_else(|| {
             let a = ctx.req.uri().authority()?;
             HeaderValue::from_str(a.as_str()).ok()
@@ -342,6 +345,8 @@ impl Proxy {
         }
         let version = upstream.version();
         let mut headers = std::mem::take(upstream.headers_mut());
+        // Via, and the X-Request-Id the app adds.
+        headers.reserve(2);
         let declared: Vec<HeaderName> = headers
             .get_all(header::TRAILER)
             .iter()
@@ -364,9 +369,20 @@ impl Proxy {
         } else if method != Method::HEAD && !rejoinder::status::is_empty(status.as_u16()) {
             use http_body::Body as _;
             let incoming = upstream.into_body();
-            if incoming.is_end_stream() {
-                res.set_body(Bytes::new());
+            let (incoming, first) = if incoming.is_end_stream() {
+                (None, None)
+            } else if declared.is_empty() {
+                match take_small(incoming) {
+                    Small::Whole(bytes) => {
+                        res.set_body(bytes);
+                        (None, None)
+                    }
+                    Small::Stream(incoming, first) => (Some(incoming), first),
+                }
             } else {
+                (Some(incoming), None)
+            };
+            if let Some(incoming) = incoming {
                 let slot: Option<TrailerSlot> = (!declared.is_empty()).then(Default::default);
                 if let Some(slot) = &slot {
                     for name in &declared {
@@ -385,9 +401,16 @@ impl Proxy {
                         }
                     }
                 }
-                let down =
-                    Downstream::new(incoming, self.timeouts.idle_body, slot, Some(in_flight));
+                let down = Downstream::new(
+                    incoming,
+                    first,
+                    self.timeouts.idle_body,
+                    slot,
+                    Some(in_flight),
+                );
                 res.set_body(Body::stream(down));
+            } else if res.body().is_none() {
+                res.set_body(Bytes::new());
             }
         }
         // No inferred Content-Type: the upstream's headers say what it is.

@@ -160,17 +160,20 @@ async fn filters_late_handlers_and_the_log_run_on_proxied_responses() {
         })
         .log(move |e| l.lock().unwrap().push(e.clone()));
     let srv = TestServer::start(app).await;
-    let (parts, body) = send(get(&srv.url("/big?3000"))).await;
+    // A large body streams: the upstream announced 200000 bytes of `x`, the
+    // filter rewrote them, and the response is framed for what was sent
+    // (chunked), not for what was announced.
+    let (parts, body) = send(get(&srv.url("/big?200000"))).await;
     assert_eq!(parts.status, 200);
     assert_eq!(parts.headers["x-late"], "ran");
     assert_eq!(parts.headers["x-filtered"], "service");
-    // The upstream announced 3000 bytes of `x`; the filter rewrote them, and
-    // the response is framed for what was sent, not for what was announced.
     assert!(parts.headers.get("content-length").is_none());
-    assert_eq!(body.len(), 3000);
+    assert_eq!(body.len(), 200000);
     assert!(body.iter().all(|b| *b == b'X'));
-    let (_, body) = send(get(&srv.url("/"))).await;
+    // A small one arrives whole and is framed with its filtered length.
+    let (parts, body) = send(get(&srv.url("/"))).await;
     assert_eq!(text(&body), "HELLO FROM A");
+    assert_eq!(parts.headers["content-length"], "12");
     assert_eq!(*sources.lock().unwrap(), [Source::Service, Source::Service]);
     // The log entries land when each body has ended.
     let entries = log.lock().unwrap().clone();
@@ -178,7 +181,7 @@ async fn filters_late_handlers_and_the_log_run_on_proxied_responses() {
     assert!(entries
         .iter()
         .all(|e| e.completed && e.source == Source::Service));
-    assert_eq!(entries[0].bytes_sent, 3000);
+    assert_eq!(entries[0].bytes_sent, 200000);
 }
 
 #[tokio::test]
