@@ -14,12 +14,7 @@ fn main() -> std::io::Result<()> {
     let upstreams = Upstreams::parse(&upstream)
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     rejoinder_bench::runtime()?.block_on(async move {
-        let mut app = App::new().router(Router::new().mount("/", Proxy::new(upstreams)));
-        // MAX_HEAD=<bytes>: hyper's max_buf_size, which also caps the write
-        // queue (an experiment knob; the default is rejoinder's 64 KiB).
-        if let Some(n) = std::env::var("MAX_HEAD").ok().and_then(|v| v.parse().ok()) {
-            app = app.max_head_size(n);
-        }
+        let app = App::new().router(Router::new().mount("/", Proxy::new(upstreams)));
         eprintln!("bench-rejoinder-proxy listening on 127.0.0.1:{port} -> {upstream}");
         app.listen(("127.0.0.1", port)).await
     })

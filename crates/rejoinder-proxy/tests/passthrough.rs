@@ -256,3 +256,33 @@ async fn head_requests_keep_the_announced_length_and_send_no_body() {
     assert_eq!(parts.headers["content-length"], "5000");
     assert!(body.is_empty());
 }
+
+#[tokio::test]
+async fn the_request_and_response_hooks_rewrite_this_proxys_traffic() {
+    let up = Upstream::start("a").await;
+    let proxy = proxy_to(&[up.url()])
+        .via("edge")
+        .on_request(|req, parts| {
+            let id = http::HeaderValue::from_str(req.id()).unwrap();
+            parts.headers.insert("x-gateway-request", id);
+            parts.headers.remove("cookie");
+        })
+        .on_response(|res| {
+            res.remove("x-upstream");
+            res.set("X-Hooked", "yes").unwrap();
+        });
+    let gw = gateway(proxy).await;
+    let mut req = get(&gw.url("/echo"));
+    req.headers_mut()
+        .insert("cookie", "session=1".parse().unwrap());
+    req.headers_mut()
+        .insert("x-request-id", "abc123".parse().unwrap());
+    let (parts, body) = send(req).await;
+    let seen = text(&body);
+    assert!(seen.contains("x-gateway-request: abc123\n"), "{seen}");
+    assert!(!seen.contains("cookie:"), "{seen}");
+    assert!(seen.contains("via: 1.1 edge\n"), "{seen}");
+    assert!(parts.headers.get("x-upstream").is_none());
+    assert_eq!(parts.headers["x-hooked"], "yes");
+    assert_eq!(parts.headers["via"], "1.1 edge");
+}
