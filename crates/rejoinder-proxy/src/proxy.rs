@@ -408,7 +408,9 @@ impl Proxy {
                     slot,
                     Some(in_flight),
                 );
-                res.set_body(Body::stream(down));
+                // Its items are already the body's (no adapter), and once
+                // ended it keeps answering `None` (hyper's body does).
+                res.set_body(Body::Stream(Box::pin(down)));
             } else if res.body().is_none() {
                 res.set_body(Bytes::new());
             }
