@@ -198,6 +198,7 @@ impl Proxy {
 
     async fn forward(&self, ctx: &mut Context) {
         let method = ctx.req.method().clone();
+        let client = ctx.req.version();
         let mut headers = ctx.req.headers().clone();
         // Room for what is added (X-Forwarded-*, Via, Host, TE): one growth
         // now instead of several.
@@ -278,7 +279,7 @@ impl Proxy {
             }
             return self.fail(ctx, err);
         };
-        let res = self.respond(&method, upstream_res, on_upgrade, in_flight);
+        let res = self.respond(&method, client, upstream_res, on_upgrade, in_flight);
         ctx.res = res;
     }
 
@@ -331,6 +332,7 @@ impl Proxy {
     fn respond(
         &self,
         method: &Method,
+        client: http::Version,
         mut upstream: http::Response<hyper::body::Incoming>,
         on_upgrade: Option<hyper::upgrade::OnUpgrade>,
         in_flight: InFlight,
@@ -383,7 +385,12 @@ impl Proxy {
                 (Some(incoming), None)
             };
             if let Some(incoming) = incoming {
-                let slot: Option<TrailerSlot> = (!declared.is_empty()).then(Default::default);
+                // Trailers an HTTP/2 upstream sends undeclared (gRPC's) can
+                // reach an HTTP/2 client; HTTP/1.1 sends declared ones only.
+                let undeclared =
+                    version == http::Version::HTTP_2 && client == http::Version::HTTP_2;
+                let slot: Option<TrailerSlot> =
+                    (!declared.is_empty() || undeclared).then(Default::default);
                 if let Some(slot) = &slot {
                     for name in &declared {
                         let slot = slot.clone();
@@ -399,6 +406,15 @@ impl Proxy {
                         if let Err(e) = res.trailers_mut().insert_future(name.as_str(), value) {
                             tracing::debug!(error = %e, "an upstream trailer was not passed on");
                         }
+                    }
+                    if undeclared {
+                        let slot = slot.clone();
+                        res.trailers_mut().extend_future(async move {
+                            slot.lock()
+                                .ok()
+                                .and_then(|mut m| m.take())
+                                .unwrap_or_default()
+                        });
                     }
                 }
                 let down = Downstream::new(

@@ -248,6 +248,21 @@ async fn an_h2c_upstream_is_spoken_to_over_http2() {
 }
 
 #[tokio::test]
+async fn undeclared_http2_trailers_reach_an_http2_client() {
+    let up = Upstream::start_h2c("grpc").await;
+    let gw = gateway(proxy_to(&[up.h2c_url()])).await;
+    let mut req = get(&gw.url("/grpc-ish"));
+    req.headers_mut().insert("te", "trailers".parse().unwrap());
+    let res = h2_client().request(req).await.unwrap();
+    assert_eq!(res.version(), Version::HTTP_2);
+    let collected = res.into_body().collect().await.unwrap();
+    let trailers = collected.trailers().cloned().expect("trailers");
+    assert_eq!(trailers["grpc-status"], "0");
+    assert_eq!(trailers["grpc-message"], "fine");
+    assert_eq!(text(&collected.to_bytes()), "message");
+}
+
+#[tokio::test]
 async fn head_requests_keep_the_announced_length_and_send_no_body() {
     let up = Upstream::start("a").await;
     let gw = gateway(proxy_to(&[up.url()])).await;

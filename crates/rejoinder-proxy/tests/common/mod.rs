@@ -159,6 +159,19 @@ async fn upstream_service(
             h.insert("x-public", HeaderValue::from_static("yes"));
             res
         }
+        p if p.ends_with("/grpc-ish") => {
+            // Trailers without a Trailer header, as gRPC servers send them.
+            let frames: Vec<Result<Frame<Bytes>, BoxError>> = vec![
+                Ok(Frame::data(Bytes::from_static(b"message"))),
+                Ok(Frame::trailers({
+                    let mut t = HeaderMap::new();
+                    t.insert("grpc-status", HeaderValue::from_static("0"));
+                    t.insert("grpc-message", HeaderValue::from_static("fine"));
+                    t
+                })),
+            ];
+            Response::new(StreamBody::new(futures_util::stream::iter(frames)).boxed())
+        }
         p if p.ends_with("/trailers") => {
             let frames: Vec<Result<Frame<Bytes>, BoxError>> = vec![
                 Ok(Frame::data(Bytes::from_static(b"part one, "))),
@@ -312,6 +325,13 @@ pub fn proxy_to(urls: &[String]) -> Proxy {
 
 pub fn client() -> Client<HttpConnector, TestBody> {
     Client::builder(TokioExecutor::new()).build_http()
+}
+
+/// A client speaking HTTP/2 with prior knowledge.
+pub fn h2_client() -> Client<HttpConnector, TestBody> {
+    Client::builder(TokioExecutor::new())
+        .http2_only(true)
+        .build_http()
 }
 
 pub fn get(url: &str) -> Request<TestBody> {
