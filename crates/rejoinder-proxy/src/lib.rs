@@ -46,6 +46,7 @@
 
 mod body;
 mod client;
+mod download;
 pub mod error;
 pub mod guide;
 pub mod headers;
@@ -53,8 +54,9 @@ mod proxy;
 mod upgrade;
 mod upstream;
 
-pub use body::{IdleTimeout, UpstreamBody};
+pub use body::UpstreamBody;
 pub use client::{Pool, Timeouts};
+pub use download::IdleTimeout;
 pub use error::UpstreamError;
 pub use proxy::Proxy;
 pub use upstream::{BadTarget, Balance, Health, Protocol, Target, Upstreams};

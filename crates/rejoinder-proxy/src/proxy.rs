@@ -17,8 +17,9 @@ use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Uri};
 use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
 
-use crate::body::{take_small, Downstream, Reclaim, Small, TrailerSlot};
+use crate::body::Reclaim;
 use crate::client::{Clients, Pool, Timeouts};
+use crate::download::{take_small, Downstream, Small, TrailerSlot};
 use crate::error::UpstreamError;
 use crate::headers::{self, Forwarding};
 use crate::upstream::{InFlight, Target, Upstreams};
