@@ -70,7 +70,6 @@ impl Clients {
             b.pool_idle_timeout(pool.idle_timeout)
                 .pool_max_idle_per_host(pool.max_idle_per_host)
                 .pool_timer(TokioTimer::new())
-                .timer(TokioTimer::new())
                 .set_host(false)
                 .http2_only(h2);
             b.build(connector.clone())
