@@ -5,6 +5,7 @@
 //! | refused, reset or closed before the response head, an invalid head | 502 "An invalid response was received from the upstream server" |
 //! | connect or first-byte timeout | 504 "The upstream server is timing out" |
 //! | every target taken out by passive health | 503 "The upstream server is currently unavailable" |
+//! | no upstream URI can be made of the request and the target | 502 |
 //! | any failure once the body has started | the downstream connection is aborted |
 //!
 //! The messages are Kong's defaults for the status, rendered by rejoinder's
@@ -30,6 +31,9 @@ pub enum UpstreamError {
     FirstByteTimeout(Duration),
     /// No target is usable (passive health took every one out).
     NoTarget,
+    /// The upstream request's URI or Host could not be made from the
+    /// request and the target.
+    Uri,
 }
 
 impl UpstreamError {
@@ -49,7 +53,7 @@ impl UpstreamError {
     /// The status Kong answers with.
     pub fn status(&self) -> u16 {
         match self {
-            UpstreamError::Connect(_) | UpstreamError::Exchange(_) => 502,
+            UpstreamError::Connect(_) | UpstreamError::Exchange(_) | UpstreamError::Uri => 502,
             UpstreamError::ConnectTimeout(_) | UpstreamError::FirstByteTimeout(_) => 504,
             UpstreamError::NoTarget => 503,
         }
@@ -91,6 +95,9 @@ impl std::fmt::Display for UpstreamError {
                 return write!(f, "the upstream sent no response head within {d:?}")
             }
             UpstreamError::NoTarget => return f.write_str("no upstream target is available"),
+            UpstreamError::Uri => {
+                return f.write_str("the upstream request's URI could not be built")
+            }
         }
         if let UpstreamError::Connect(e)
         | UpstreamError::ConnectTimeout(e)

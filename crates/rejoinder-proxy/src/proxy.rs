@@ -199,7 +199,7 @@ impl Proxy {
 
     async fn forward(&self, ctx: &mut Context) {
         let method = ctx.req.method().clone();
-        let client = ctx.req.version();
+        let client_version = ctx.req.version();
         let mut headers = ctx.req.headers().clone();
         // Room for what is added (X-Forwarded-*, Via, Host, TE): one growth
         // now instead of several.
@@ -223,7 +223,7 @@ impl Proxy {
             headers.insert(header::TE, HeaderValue::from_static("trailers"));
         }
         let Some(path_and_query) = self.path_and_query(&ctx.req) else {
-            return self.fail(ctx, UpstreamError::NoTarget);
+            return self.fail(ctx, UpstreamError::Uri);
         };
         let on_upgrade = upgrade.as_ref().and_then(|_| {
             ctx.req
@@ -255,7 +255,7 @@ impl Proxy {
                 client_host.as_ref(),
                 upgrade.as_ref(),
             ) else {
-                return self.fail(ctx, UpstreamError::NoTarget);
+                return self.fail(ctx, UpstreamError::Uri);
             };
             let req = http::Request::from_parts(head, body);
             let in_flight = InFlight::new(target.clone());
@@ -280,7 +280,7 @@ impl Proxy {
             }
             return self.fail(ctx, err);
         };
-        let res = self.respond(&method, client, upstream_res, on_upgrade, in_flight);
+        let res = self.respond(&method, client_version, upstream_res, on_upgrade, in_flight);
         ctx.res = res;
     }
 
