@@ -35,6 +35,7 @@ use crate::error::{Error, Kind};
 use crate::header::{name_from_str, value_from_str};
 
 type Pending = Pin<Box<dyn Future<Output = Result<String, BoxError>> + Send>>;
+type PendingMap = Pin<Box<dyn Future<Output = HeaderMap> + Send>>;
 
 enum Value {
     Ready(HeaderValue),
@@ -45,6 +46,8 @@ enum Value {
 #[derive(Default)]
 pub struct Trailers {
     entries: Vec<(HeaderName, Value)>,
+    /// Fields whose names are known only once they arrive.
+    rest: Option<PendingMap>,
 }
 
 impl std::fmt::Debug for Trailers {
@@ -132,6 +135,44 @@ impl Trailers {
         Ok(self)
     }
 
+    /// Adds every field `future` produces, whatever its names, once the
+    /// body has been sent — for trailers passed on from elsewhere (a proxy's
+    /// upstream). Forbidden names among them are left out, and a name also
+    /// set with [`insert`](Self::insert) or
+    /// [`insert_future`](Self::insert_future) keeps that value. These fields
+    /// are not declared in the `Trailer` header (their names are not known
+    /// yet), so an HTTP/1.1 connection, which sends only declared trailers,
+    /// drops them; HTTP/2 sends them all. A second call replaces the first.
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use rejoinder_core::trailers::Trailers;
+    ///
+    /// let mut t = Trailers::default();
+    /// t.insert("x-checksum", "mine").unwrap();
+    /// t.extend_future(async {
+    ///     let mut m = http::HeaderMap::new();
+    ///     m.insert("grpc-status", "0".parse().unwrap());
+    ///     m.insert("x-checksum", "theirs".parse().unwrap());
+    ///     m.insert("content-length", "9".parse().unwrap());
+    ///     m
+    /// });
+    /// assert!(!t.is_empty());
+    /// let resolving = std::pin::pin!(t.resolve());
+    /// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// let std::task::Poll::Ready(map) = resolving.poll(&mut cx) else { panic!("pending") };
+    /// assert_eq!(map["grpc-status"], "0");
+    /// assert_eq!(map["x-checksum"], "mine");
+    /// assert!(map.get("content-length").is_none());
+    /// ```
+    pub fn extend_future<F>(&mut self, future: F) -> &mut Self
+    where
+        F: Future<Output = HeaderMap> + Send + 'static,
+    {
+        self.rest = Some(Box::pin(future));
+        self
+    }
+
     /// Removes a trailer.
     pub fn remove(&mut self, name: &str) -> &mut Self {
         self.entries
@@ -152,18 +193,23 @@ impl Trailers {
         self.entries.iter().map(|(n, _)| n)
     }
 
-    /// How many trailers there are.
+    /// How many trailers there are by name (those of
+    /// [`extend_future`](Self::extend_future) are not known yet).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
-    /// Whether there are none.
+    /// Whether there are none (and no [`extend_future`](Self::extend_future)).
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.is_empty() && self.rest.is_none()
     }
 
-    /// The `Trailer` header value declaring the names.
+    /// The `Trailer` header value declaring the names (none when no name
+    /// is known yet).
     pub(crate) fn declaration(&self) -> Option<HeaderValue> {
+        if self.entries.is_empty() {
+            return None;
+        }
         let names: Vec<&str> = self.names().map(HeaderName::as_str).collect();
         HeaderValue::from_str(&names.join(", ")).ok()
     }
@@ -189,6 +235,21 @@ impl Trailers {
                 },
             };
             map.insert(name, value);
+        }
+        if let Some(rest) = self.rest {
+            let named: Vec<HeaderName> = map.keys().cloned().collect();
+            let mut last: Option<HeaderName> = None;
+            for (name, value) in rest.await {
+                // `None` repeats the previous name (HeaderMap's iteration).
+                if let Some(n) = name {
+                    last = Some(n);
+                }
+                let Some(name) = &last else { continue };
+                if FORBIDDEN.contains(&name.as_str()) || named.contains(name) {
+                    continue;
+                }
+                map.append(name.clone(), value);
+            }
         }
         map
     }

@@ -137,6 +137,15 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
         if let (Some(filters), true) = (&inner.body_filters, has_body) {
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
             *response.body_mut() = filters.apply(body);
+            // A filter may change a streamed body's length: a Content-Length
+            // set for it (a proxied response's) no longer holds, unless
+            // every filter keeps the length (the body still says so).
+            if http_body::Body::size_hint(response.body())
+                .exact()
+                .is_none()
+            {
+                response.headers_mut().remove(http::header::CONTENT_LENGTH);
+            }
         }
         if traced {
             crate::trace::record_head(&span, response.status().as_u16(), source.as_str());

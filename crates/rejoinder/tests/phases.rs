@@ -124,3 +124,23 @@ async fn error_pages_pass_through_the_phases() {
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert_eq!(log.lock().unwrap()[0].source, Source::Error);
 }
+
+#[tokio::test]
+async fn a_body_filter_drops_the_content_length_of_a_streamed_body() {
+    let app = App::new()
+        .handler(async |ctx: &mut Context| {
+            let chunks = futures_util::stream::iter(["abc", "def"].map(Ok::<_, std::io::Error>));
+            ctx.res.set_body(Body::stream(chunks));
+            // As a proxy does: the length announced by the upstream.
+            ctx.res.set("Content-Length", "6").unwrap();
+        })
+        .body_filter(|chunk| {
+            let doubled = chunk.chunk().repeat(2);
+            chunk.set_chunk(doubled);
+        });
+    let srv = TestServer::start(app).await;
+    let wire = raw::send(srv.addr(), "GET", "/", &[]).await;
+    assert_eq!(wire.status, 200);
+    assert_eq!(wire.header("content-length"), None);
+    assert_eq!(wire.text(), "abcabcdefdef");
+}

@@ -1,0 +1,167 @@
+//! The upstream's answer coming down: a stream for a rejoinder body, with
+//! the idle-body timeout and the trailers, or the whole body at once when
+//! it is small and already there.
+//!
+//! It does not buffer: it is polled only when the client's connection
+//! wants more, so a slow client slows the upstream (backpressure) and
+//! memory stays flat whatever the size.
+
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http_body::{Body as HttpBody, Frame};
+use rejoinder::BoxError;
+
+use crate::upstream::InFlight;
+
+/// Where the upstream's trailers land for the downstream response.
+pub(crate) type TrailerSlot = Arc<Mutex<Option<HeaderMap>>>;
+
+/// The upstream response body as a stream of chunks for a rejoinder
+/// [`Body::stream`](rejoinder::Body::stream).
+pub(crate) struct Downstream {
+    body: hyper::body::Incoming,
+    idle: Option<Duration>,
+    /// Armed on the first wait; moved only when it fires (resetting a
+    /// timer for every chunk costs more than reading the clock).
+    sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// When data last came while the timer was armed.
+    last_data: Option<tokio::time::Instant>,
+    trailers: Option<TrailerSlot>,
+    /// A frame taken by [`take_small`] that is not the whole body.
+    first: Option<Result<Frame<Bytes>, hyper::Error>>,
+    _in_flight: Option<InFlight>,
+}
+
+/// The most bytes a body may have to be taken whole when it is already
+/// there (see [`take_small`]).
+const SMALL: u64 = 64 * 1024;
+
+/// What [`take_small`] found.
+pub(crate) enum Small {
+    /// The whole body, already received.
+    Whole(Bytes),
+    /// Not (all) there yet: stream it, starting with what was taken.
+    Stream(
+        hyper::body::Incoming,
+        Option<Result<Frame<Bytes>, hyper::Error>>,
+    ),
+}
+
+/// Takes a small body of known length whole when its bytes have already
+/// arrived (the common case for a short answer: the upstream sent head and
+/// body in one packet), so it is sent as one buffer with its exact length
+/// instead of through a stream. Never waits.
+pub(crate) fn take_small(mut body: hyper::body::Incoming) -> Small {
+    if body.size_hint().exact().is_none_or(|n| n > SMALL) {
+        return Small::Stream(body, None);
+    }
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    match Pin::new(&mut body).poll_frame(&mut cx) {
+        Poll::Pending => Small::Stream(body, None),
+        Poll::Ready(None) => Small::Whole(Bytes::new()),
+        Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+            Ok(data) if body.is_end_stream() => Small::Whole(data),
+            Ok(data) => Small::Stream(body, Some(Ok(Frame::data(data)))),
+            Err(frame) => Small::Stream(body, Some(Ok(frame))),
+        },
+        Poll::Ready(Some(Err(e))) => Small::Stream(body, Some(Err(e))),
+    }
+}
+
+impl Downstream {
+    pub(crate) fn new(
+        body: hyper::body::Incoming,
+        first: Option<Result<Frame<Bytes>, hyper::Error>>,
+        idle: Option<Duration>,
+        trailers: Option<TrailerSlot>,
+        in_flight: Option<InFlight>,
+    ) -> Self {
+        Downstream {
+            body,
+            idle,
+            sleep: None,
+            last_data: None,
+            trailers,
+            first,
+            _in_flight: in_flight,
+        }
+    }
+}
+
+/// The upstream sent nothing for longer than the idle-body timeout.
+#[derive(Debug)]
+pub struct IdleTimeout(pub Duration);
+
+impl std::fmt::Display for IdleTimeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the upstream body was idle for {:?}", self.0)
+    }
+}
+
+impl std::error::Error for IdleTimeout {}
+
+impl futures_core::Stream for Downstream {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            let polled = match this.first.take() {
+                Some(first) => Poll::Ready(Some(first)),
+                None => Pin::new(&mut this.body).poll_frame(cx),
+            };
+            match polled {
+                Poll::Ready(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => {
+                        if this.sleep.is_some() {
+                            this.last_data = Some(tokio::time::Instant::now());
+                        }
+                        if data.is_empty() {
+                            continue;
+                        }
+                        return Poll::Ready(Some(Ok(data)));
+                    }
+                    Err(frame) => {
+                        if let (Ok(map), Some(slot)) = (frame.into_trailers(), &this.trailers) {
+                            if let Ok(mut s) = slot.lock() {
+                                *s = Some(map);
+                            }
+                        }
+                    }
+                },
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
+                Poll::Ready(None) => {
+                    this.sleep = None;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    let Some(idle) = this.idle else {
+                        return Poll::Pending;
+                    };
+                    let sleep = this
+                        .sleep
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(idle)));
+                    loop {
+                        if std::future::Future::poll(sleep.as_mut(), cx).is_pending() {
+                            return Poll::Pending;
+                        }
+                        match this.last_data.take() {
+                            // Data came since the timer was armed: idle
+                            // counts from the last of it.
+                            Some(last) => sleep.as_mut().reset(last + idle),
+                            None => {
+                                this.idle = None;
+                                return Poll::Ready(Some(Err(Box::new(IdleTimeout(idle)))));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

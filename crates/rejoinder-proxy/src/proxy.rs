@@ -1,0 +1,475 @@
+//! The proxy handler: forwards the request to a target and makes the
+//! upstream's answer the context's [`Response`].
+//!
+//! The flow follows Pingora's `ProxyHttp` phases, mapped onto rejoinder's:
+//! the app's middleware is `request_filter` (it may answer with `exit`
+//! before anything is proxied), the balancer is `upstream_peer`,
+//! [`Proxy::on_request`] is `upstream_request_filter`,
+//! [`Proxy::on_response`] and the app's header filters are
+//! `response_filter`, the app's body filters are `response_body_filter`
+//! and its log callbacks `logging`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::PathAndQuery;
+use http::{Method, StatusCode, Uri};
+use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
+
+use crate::body::Reclaim;
+use crate::client::{Clients, Pool, Timeouts};
+use crate::download::{take_small, Downstream, Small, TrailerSlot};
+use crate::error::UpstreamError;
+use crate::headers::{self, Forwarding};
+use crate::upstream::{InFlight, Target, Upstreams};
+
+type RequestHook = dyn Fn(&rejoinder::Request, &mut http::request::Parts) + Send + Sync;
+type ResponseHook = dyn Fn(&mut Response) + Send + Sync;
+
+/// A reverse proxy handler. Mount it on a router path (see the
+/// [crate docs](crate)). A clone shares the targets, their health and the
+/// connection pools.
+#[derive(Clone)]
+pub struct Proxy {
+    upstreams: Upstreams,
+    clients: Clients,
+    timeouts: Timeouts,
+    pool: Pool,
+    strip_prefix: Option<String>,
+    preserve_host: bool,
+    forwarded: bool,
+    via: String,
+    /// `1.1 <via>` and `2 <via>`, made once.
+    via_values: [HeaderValue; 2],
+    retry: bool,
+    request_hooks: Vec<Arc<RequestHook>>,
+    response_hooks: Vec<Arc<ResponseHook>>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("upstreams", &self.upstreams)
+            .field("timeouts", &self.timeouts)
+            .field("strip_prefix", &self.strip_prefix)
+            .field("preserve_host", &self.preserve_host)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Proxy {
+    /// A proxy to `upstreams` with the default [`Timeouts`] and [`Pool`]:
+    /// the path kept, the upstream's Host set, `X-Forwarded-*` and `Via`
+    /// added, one retry on another target for idempotent requests that
+    /// could not connect.
+    pub fn new(upstreams: Upstreams) -> Self {
+        Proxy::with_pool(upstreams, Timeouts::default(), Pool::default())
+    }
+
+    /// A proxy with these timeouts and pool settings.
+    pub fn with_pool(upstreams: Upstreams, timeouts: Timeouts, pool: Pool) -> Self {
+        Proxy {
+            clients: Clients::new(&timeouts, &pool),
+            upstreams,
+            timeouts,
+            pool,
+            strip_prefix: None,
+            preserve_host: false,
+            forwarded: false,
+            via: "rejoinder".to_owned(),
+            via_values: via_values("rejoinder"),
+            retry: true,
+            request_hooks: Vec::new(),
+            response_hooks: Vec::new(),
+        }
+    }
+
+    /// Sets the timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.clients = Clients::new(&timeouts, &self.pool);
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Sets the connection pool.
+    pub fn pool(mut self, pool: Pool) -> Self {
+        self.clients = Clients::new(&self.timeouts, &pool);
+        self.pool = pool;
+        self
+    }
+
+    /// Removes `prefix` from the path before forwarding (`/api/users` →
+    /// `/users` with `"/api"`); a path not under it is forwarded whole.
+    pub fn strip_prefix(mut self, prefix: &str) -> Self {
+        let p = prefix.trim_end_matches('/');
+        self.strip_prefix = (!p.is_empty()).then(|| p.to_owned());
+        self
+    }
+
+    /// Keeps the client's Host header (Kong's `preserve_host`) instead of
+    /// sending the target's `host:port`.
+    pub fn preserve_host(mut self, keep: bool) -> Self {
+        self.preserve_host = keep;
+        self
+    }
+
+    /// Also adds the RFC 7239 `Forwarded` header.
+    pub fn forwarded(mut self, on: bool) -> Self {
+        self.forwarded = on;
+        self
+    }
+
+    /// The name this proxy gives itself in `Via` (default `rejoinder`).
+    pub fn via(mut self, pseudonym: &str) -> Self {
+        self.via = pseudonym.to_owned();
+        self.via_values = via_values(pseudonym);
+        self
+    }
+
+    /// Whether an idempotent request that could not connect is tried once
+    /// on another target (default on).
+    pub fn retry(mut self, on: bool) -> Self {
+        self.retry = on;
+        self
+    }
+
+    /// Changes the upstream request's head before it is sent (Pingora's
+    /// `upstream_request_filter`): the method, URI and headers are in
+    /// `parts`.
+    pub fn on_request<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&rejoinder::Request, &mut http::request::Parts) + Send + Sync + 'static,
+    {
+        self.request_hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// Changes each proxied response of this proxy before the app's header
+    /// filters see it (Pingora's `response_filter`, for one route).
+    pub fn on_response<F>(mut self, hook: F) -> Self
+    where
+        F: Fn(&mut Response) + Send + Sync + 'static,
+    {
+        self.response_hooks.push(Arc::new(hook));
+        self
+    }
+
+    /// The targets.
+    pub fn upstreams(&self) -> &Upstreams {
+        &self.upstreams
+    }
+
+    fn via_for(&self, version: http::Version) -> HeaderValue {
+        match version {
+            http::Version::HTTP_11 => self.via_values[0].clone(),
+            http::Version::HTTP_2 => self.via_values[1].clone(),
+            other => headers::via_value(other, &self.via),
+        }
+    }
+
+    /// The path and query to send: the request's, without the strip
+    /// prefix.
+    fn path_and_query(&self, req: &rejoinder::Request) -> Option<PathAndQuery> {
+        if self.strip_prefix.is_none() {
+            // The request's own, shared (no copy).
+            if let Some(pq) = req.uri().path_and_query() {
+                return Some(pq.clone());
+            }
+        }
+        let path = self.upstream_path(req.path());
+        let pq = match req.query_string() {
+            Some(q) => format!("{path}?{q}"),
+            None => path.to_owned(),
+        };
+        PathAndQuery::try_from(pq).ok()
+    }
+
+    /// The path to send: the request's, without the strip prefix.
+    fn upstream_path<'p>(&self, path: &'p str) -> &'p str {
+        match &self.strip_prefix {
+            Some(p) => match path.strip_prefix(p.as_str()) {
+                Some("") => "/",
+                Some(rest) if rest.starts_with('/') => rest,
+                _ => path,
+            },
+            None => path,
+        }
+    }
+
+    async fn forward(&self, ctx: &mut Context) {
+        let method = ctx.req.method().clone();
+        let client_version = ctx.req.version();
+        let mut headers = ctx.req.headers().clone();
+        // Room for what is added (X-Forwarded-*, Via, Host, TE): one growth
+        // now instead of several.
+        headers.reserve(8);
+        let client_host = headers.get(header::HOST).cloned().or_else(|| {
+            let a = ctx.req.uri().authority()?;
+            HeaderValue::from_str(a.as_str()).ok()
+        });
+        let upgrade = headers::upgrade_request(&headers);
+        let trailers = headers::wants_trailers(&headers);
+        headers::strip_hop_by_hop(&mut headers);
+        headers.remove(header::HOST);
+        let fwd = Forwarding {
+            client: ctx.req.remote_addr().map(|a| a.ip()),
+            proto: ctx.req.scheme(),
+            host: client_host.as_ref(),
+        };
+        let via = self.via_for(ctx.req.version());
+        headers::add_forwarding(&mut headers, &fwd, self.forwarded, &via);
+        if trailers {
+            headers.insert(header::TE, HeaderValue::from_static("trailers"));
+        }
+        let Some(path_and_query) = self.path_and_query(&ctx.req) else {
+            return self.fail(ctx, UpstreamError::Uri);
+        };
+        let on_upgrade = upgrade.as_ref().and_then(|_| {
+            ctx.req
+                .extensions_mut()
+                .remove::<hyper::upgrade::OnUpgrade>()
+        });
+        let retryable = self.retry && is_idempotent(&method) && self.upstreams.len() > 1;
+        let (reclaim, mut body) = Reclaim::new(ctx.req.take_body(), retryable);
+        let mut exclude: Option<Arc<Target>> = None;
+        let mut attempt = 0;
+        let (in_flight, upstream_res) = loop {
+            attempt += 1;
+            let Some(target) = self.upstreams.pick(exclude.as_ref()) else {
+                return self.fail(ctx, UpstreamError::NoTarget);
+            };
+            // The last attempt takes the headers; an earlier one copies them.
+            let last = !(retryable && attempt == 1);
+            let head_headers = if last {
+                std::mem::take(&mut headers)
+            } else {
+                headers.clone()
+            };
+            let Some(head) = self.head(
+                ctx,
+                &target,
+                &method,
+                head_headers,
+                &path_and_query,
+                client_host.as_ref(),
+                upgrade.as_ref(),
+            ) else {
+                return self.fail(ctx, UpstreamError::Uri);
+            };
+            let req = http::Request::from_parts(head, body);
+            let in_flight = InFlight::new(target.clone());
+            let client = self.clients.for_protocol(target.protocol());
+            let sent = tokio::time::timeout(self.timeouts.first_byte, client.request(req)).await;
+            let err = match sent {
+                Ok(Ok(res)) => {
+                    self.upstreams.succeeded(&target);
+                    break (in_flight, res);
+                }
+                Ok(Err(e)) => UpstreamError::from_client(e),
+                Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
+            };
+            self.upstreams.failed(&target);
+            tracing::warn!(target = %target.authority(), error = %err, attempt, "upstream request failed");
+            if retryable && attempt == 1 && err.nothing_sent() {
+                if let Some(again) = reclaim.again() {
+                    body = again;
+                    exclude = Some(target);
+                    continue;
+                }
+            }
+            return self.fail(ctx, err);
+        };
+        let res = self.respond(&method, client_version, upstream_res, on_upgrade, in_flight);
+        ctx.res = res;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn head(
+        &self,
+        ctx: &Context,
+        target: &Target,
+        method: &Method,
+        headers: HeaderMap,
+        path_and_query: &PathAndQuery,
+        client_host: Option<&HeaderValue>,
+        upgrade: Option<&HeaderValue>,
+    ) -> Option<http::request::Parts> {
+        let pq = if target.base_path().is_empty() {
+            path_and_query.clone()
+        } else {
+            format!("{}{}", target.base_path(), path_and_query.as_str())
+                .parse()
+                .ok()?
+        };
+        let uri = Uri::builder()
+            .scheme(target.scheme())
+            .authority(target.authority().clone())
+            .path_and_query(pq)
+            .build()
+            .ok()?;
+        let (mut parts, ()) = http::Request::new(()).into_parts();
+        parts.method = method.clone();
+        parts.uri = uri;
+        parts.headers = headers;
+        let host = match (self.preserve_host, client_host) {
+            (true, Some(h)) => h.clone(),
+            _ => target.host().clone(),
+        };
+        parts.headers.insert(header::HOST, host);
+        if let (Some(up), crate::Protocol::Http1) = (upgrade, target.protocol()) {
+            parts
+                .headers
+                .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            parts.headers.insert(header::UPGRADE, up.clone());
+        }
+        for hook in &self.request_hooks {
+            hook(&ctx.req, &mut parts);
+        }
+        Some(parts)
+    }
+
+    /// Turns the upstream's answer into a rejoinder response.
+    fn respond(
+        &self,
+        method: &Method,
+        client: http::Version,
+        mut upstream: http::Response<hyper::body::Incoming>,
+        on_upgrade: Option<hyper::upgrade::OnUpgrade>,
+        in_flight: InFlight,
+    ) -> Response {
+        let status = upstream.status();
+        let mut res = Response::new();
+        res.set_status(status);
+        if let Some(reason) = upstream.extensions().get::<hyper::ext::ReasonPhrase>() {
+            if let Ok(text) = std::str::from_utf8(reason.as_bytes()) {
+                let _ = res.set_message(text.to_owned());
+            }
+        }
+        let version = upstream.version();
+        let mut headers = std::mem::take(upstream.headers_mut());
+        // Via, and the X-Request-Id the app adds.
+        headers.reserve(2);
+        let declared: Vec<HeaderName> = headers
+            .get_all(header::TRAILER)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+            .collect();
+        let switching = status == StatusCode::SWITCHING_PROTOCOLS;
+        let upgrade_value = headers.get(header::UPGRADE).cloned();
+        headers::strip_hop_by_hop(&mut headers);
+        headers::add_via(&mut headers, &self.via_for(version));
+        if switching {
+            if let Some(up) = upgrade_value {
+                headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+                headers.insert(header::UPGRADE, up);
+            }
+            let upstream_upgrade = hyper::upgrade::on(&mut upstream);
+            crate::upgrade::tunnel(on_upgrade, upstream_upgrade);
+            res.set_body(Bytes::new());
+        } else if method != Method::HEAD && !rejoinder::status::is_empty(status.as_u16()) {
+            use http_body::Body as _;
+            let incoming = upstream.into_body();
+            let (incoming, first) = if incoming.is_end_stream() {
+                (None, None)
+            } else if declared.is_empty() {
+                match take_small(incoming) {
+                    Small::Whole(bytes) => {
+                        res.set_body(bytes);
+                        (None, None)
+                    }
+                    Small::Stream(incoming, first) => (Some(incoming), first),
+                }
+            } else {
+                (Some(incoming), None)
+            };
+            if let Some(incoming) = incoming {
+                // Trailers an HTTP/2 upstream sends undeclared (gRPC's) can
+                // reach an HTTP/2 client; HTTP/1.1 sends declared ones only.
+                let undeclared =
+                    version == http::Version::HTTP_2 && client == http::Version::HTTP_2;
+                let slot: Option<TrailerSlot> =
+                    (!declared.is_empty() || undeclared).then(Default::default);
+                if let Some(slot) = &slot {
+                    for name in &declared {
+                        let slot = slot.clone();
+                        let key = name.clone();
+                        let value = async move {
+                            let map = slot.lock().map_err(|_| "poisoned")?;
+                            map.as_ref()
+                                .and_then(|m| m.get(&key))
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned)
+                                .ok_or("the upstream did not send it")
+                        };
+                        if let Err(e) = res.trailers_mut().insert_future(name.as_str(), value) {
+                            tracing::debug!(error = %e, "an upstream trailer was not passed on");
+                        }
+                    }
+                    if undeclared {
+                        let slot = slot.clone();
+                        res.trailers_mut().extend_future(async move {
+                            slot.lock()
+                                .ok()
+                                .and_then(|mut m| m.take())
+                                .unwrap_or_default()
+                        });
+                    }
+                }
+                let down = Downstream::new(
+                    incoming,
+                    first,
+                    self.timeouts.idle_body,
+                    slot,
+                    Some(in_flight),
+                );
+                // Its items are already the body's (no adapter), and once
+                // ended it keeps answering `None` (hyper's body does).
+                res.set_body(Body::Stream(Box::pin(down)));
+            } else if res.body().is_none() {
+                res.set_body(Bytes::new());
+            }
+        }
+        // No inferred Content-Type: the upstream's headers say what it is.
+        res.remove("content-type");
+        // An empty body held whole is framed by the connection (its
+        // Content-Length is dropped at finalize); a stream keeps the
+        // upstream's Content-Length unless a body filter changes it.
+        *res.headers_mut() = headers;
+        for hook in &self.response_hooks {
+            hook(&mut res);
+        }
+        res
+    }
+
+    fn fail(&self, ctx: &mut Context, err: UpstreamError) {
+        let status = err.status();
+        let cause: rejoinder::http_error::Cause = Arc::new(err);
+        let Err(mut abort) = ctx.error(status, (), NO_HEADERS);
+        abort.response_mut().set_error_cause(cause);
+        ctx.res = abort.into_response();
+    }
+}
+
+fn via_values(pseudonym: &str) -> [HeaderValue; 2] {
+    [
+        headers::via_value(http::Version::HTTP_11, pseudonym),
+        headers::via_value(http::Version::HTTP_2, pseudonym),
+    ]
+}
+
+/// GET, HEAD, OPTIONS, TRACE, PUT and DELETE (RFC 9110 §9.2.2).
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE | Method::PUT | Method::DELETE
+    )
+}
+
+impl Handler for Proxy {
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        Box::pin(self.forward(ctx))
+    }
+}
