@@ -178,7 +178,7 @@ pub(crate) fn run_header_filters(filters: &[Arc<HeaderFilter>], res: &mut Respon
 }
 
 /// The body filters of an app, in order, and whether every one of them
-/// keeps the body's length ([`App::body_filter_same_length`](crate::App::body_filter_same_length)).
+/// keeps the body's length (`App::body_filter_same_length`).
 #[derive(Clone)]
 pub(crate) struct BodyFilters {
     list: Arc<[Arc<BodyFilter>]>,

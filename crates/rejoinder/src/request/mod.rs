@@ -129,7 +129,7 @@ impl Request {
     /// id. It is made on first use — here, in Kong's error bodies, for the
     /// log phase or the request span — and a request whose id was used
     /// echoes it as `X-Request-Id` on the response (every response does
-    /// with [`App::echo_request_id`](crate::App::echo_request_id)). A
+    /// with `App::echo_request_id(true)`). A
     /// request nobody asks about pays nothing for it.
     pub fn id(&self) -> &str {
         self.id_value().to_str().unwrap_or_default()
