@@ -49,6 +49,19 @@ fn app(log: Arc<Mutex<Vec<LogEntry>>>) -> App {
         .log(move |entry| log.lock().unwrap().push(entry.clone()))
 }
 
+/// Waits until the log phase has recorded `n` entries (it runs on the
+/// server's task once a body is out, which may be just after the client
+/// saw the connection close).
+async fn logged(log: &Mutex<Vec<LogEntry>>, n: usize) {
+    tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while log.lock().unwrap().len() < n {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the log phase ran");
+}
+
 #[tokio::test]
 async fn phases_run_for_handler_exit_and_error_responses() {
     let log = Arc::new(Mutex::new(Vec::new()));
@@ -81,7 +94,7 @@ async fn phases_run_for_handler_exit_and_error_responses() {
     assert_eq!(wire.text(), "ONE,TWO,THREE");
 
     // The log phase ran once per response, after the body went out.
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    logged(&log, 4).await;
     let log = log.lock().unwrap();
     let by_path = |p: &str| log.iter().find(|e| e.path == p).unwrap().clone();
     let ok = by_path("/");
@@ -121,7 +134,7 @@ async fn error_pages_pass_through_the_phases() {
     assert!(wire
         .text()
         .starts_with("The upstream server is currently unavailable\n"));
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    logged(&log, 1).await;
     assert_eq!(log.lock().unwrap()[0].source, Source::Error);
 }
 
