@@ -14,7 +14,8 @@
 //! sent to the blocking pool. A file that is being served is usually in
 //! the page cache, so a large download costs no hop per piece — a hop is
 //! two thread wake-ups, which cost more than copying 256 KiB. The buffer of
-//! a piece the connection has finished writing is reused for the next one.
+//! a piece the connection has finished writing is reused for a later one
+//! (see the `pool` module).
 //!
 //! # Examples
 //!
@@ -39,10 +40,10 @@ use std::time::SystemTime;
 
 use std::future::Future;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use futures_core::Stream;
 
-use crate::body::BoxError;
+use crate::body::{pool, BoxError};
 
 /// Files up to this size are read whole when opened.
 pub const PRELOAD_LIMIT: u64 = 128 * 1024;
@@ -198,7 +199,6 @@ impl FileBody {
             pos: inner.start,
             end: inner.end,
             pending: None,
-            buf: BytesMut::new(),
             nowait: cfg!(target_os = "linux"),
         }
     }
@@ -232,7 +232,7 @@ fn read_exact_at(file: &std::fs::File, mut buf: &mut [u8], mut offset: u64) -> i
     Ok(())
 }
 
-type Pending = tokio::task::JoinHandle<(BytesMut, io::Result<Bytes>)>;
+type Pending = tokio::task::JoinHandle<io::Result<Bytes>>;
 
 /// The stream of a [`FileBody`]'s bytes.
 pub(crate) struct FileStream {
@@ -242,39 +242,25 @@ pub(crate) struct FileStream {
     pos: u64,
     end: u64,
     pending: Option<Pending>,
-    /// The buffer the next piece is read into: the previous piece's, once
-    /// the connection has dropped it.
-    buf: BytesMut,
     /// Whether to try a read from the page cache on this thread first.
     nowait: bool,
 }
 
-/// Reads `len` bytes at `pos` into `buf`, reusing its allocation when no
-/// earlier piece still shares it, and splits them off as a piece.
-fn read_piece(
-    buf: &mut BytesMut,
-    len: usize,
-    read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
-) -> io::Result<Bytes> {
-    buf.clear();
-    // Reclaims the whole allocation when the last piece was dropped.
-    buf.reserve(len);
-    buf.resize(len, 0);
-    let result = read(&mut buf[..]);
-    match result {
+/// Reads up to `len` (at most [`CHUNK`]) bytes with `read` into a pooled
+/// buffer, as a piece.
+fn read_piece(len: usize, read: impl FnOnce(&mut [u8]) -> io::Result<usize>) -> io::Result<Bytes> {
+    let mut buf = pool::take();
+    match read(&mut buf[..len]) {
         Ok(0) => {
-            buf.clear();
+            pool::give(buf);
             Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "file shrank while read",
             ))
         }
-        Ok(n) => {
-            buf.truncate(n);
-            Ok(buf.split().freeze())
-        }
+        Ok(n) => Ok(pool::piece(buf, n)),
         Err(e) => {
-            buf.clear();
+            pool::give(buf);
             Err(e)
         }
     }
@@ -324,14 +310,7 @@ impl Stream for FileStream {
                 Poll::Ready(r) => r,
             };
             this.pending = None;
-            let result = match result {
-                Ok((buf, read)) => {
-                    this.buf = buf;
-                    read
-                }
-                Err(join) => Err(io::Error::other(join)),
-            };
-            return this.finish(result);
+            return this.finish(result.unwrap_or_else(|join| Err(io::Error::other(join))));
         }
         if this.pos >= this.end {
             return Poll::Ready(None);
@@ -342,7 +321,7 @@ impl Stream for FileStream {
         let len = ((this.end - this.pos) as usize).min(CHUNK);
         let pos = this.pos;
         if this.nowait {
-            match read_piece(&mut this.buf, len, |b| read_cached(&file, b, pos)) {
+            match read_piece(len, |b| read_cached(&file, b, pos)) {
                 Ok(bytes) => return this.finish(Ok(bytes)),
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 // A file system without RWF_NOWAIT (EOPNOTSUPP) or an old
@@ -358,13 +337,11 @@ impl Stream for FileStream {
                 Err(e) => return this.finish(Err(e)),
             }
         }
-        let mut buf = std::mem::take(&mut this.buf);
         let mut task = tokio::task::spawn_blocking(move || {
-            let read = read_piece(&mut buf, len, |b| {
+            read_piece(len, |b| {
                 read_exact_at(&file, b, pos)?;
                 Ok(b.len())
-            });
-            (buf, read)
+            })
         });
         // Registers the waker; a read that ends at once is taken now.
         match Pin::new(&mut task).poll(cx) {
@@ -373,19 +350,85 @@ impl Stream for FileStream {
                 Poll::Pending
             }
             Poll::Ready(result) => {
-                let result = match result {
-                    Ok((buf, read)) => {
-                        this.buf = buf;
-                        read
-                    }
-                    Err(join) => Err(io::Error::other(join)),
-                };
-                this.finish(result)
+                this.finish(result.unwrap_or_else(|join| Err(io::Error::other(join))))
             }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(body: FileBody) -> (Vec<u8>, Option<String>) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut stream = body.into_stream();
+            let mut out = Vec::new();
+            loop {
+                let next = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await;
+                match next {
+                    None => return (out, None),
+                    Some(Ok(b)) => out.extend_from_slice(&b),
+                    Some(Err(e)) => return (out, Some(e.to_string())),
+                }
+            }
+        })
+    }
+
+    fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("rejoinder-core-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_large_file_and_its_ranges_stream_whole() {
+        let bytes: Vec<u8> = (0..CHUNK * 2 + 4099).map(|i| (i % 251) as u8).collect();
+        let path = scratch("large.bin", &bytes);
+        let file = FileBody::open_blocking(path.clone()).unwrap();
+        assert!(!file.is_preloaded());
+        assert_eq!(drain(file.clone()), (bytes.clone(), None));
+        let mut part = file;
+        part.set_range(CHUNK as u64 - 3, CHUNK as u64 * 2 + 5);
+        let (got, err) = drain(part);
+        assert_eq!(err, None);
+        assert_eq!(got, &bytes[CHUNK - 3..CHUNK * 2 + 5]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_small_file_is_read_whole_and_closed() {
+        let path = scratch("small.txt", b"small");
+        let file = FileBody::open_blocking(path.clone()).unwrap();
+        assert!(file.is_preloaded());
+        assert!(file.inner.file.is_none());
+        assert_eq!(file.preloaded_bytes().as_deref(), Some(&b"small"[..]));
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_shrinks_while_sent_ends_in_an_error() {
+        let bytes = vec![7u8; PRELOAD_LIMIT as usize + 10];
+        let path = scratch("shrinks.bin", &bytes);
+        let file = FileBody::open_blocking(path.clone()).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        let (got, err) = drain(file);
+        assert!(got.len() <= 100);
+        assert!(err.is_some_and(|e| e.contains("shrank")));
+        std::fs::remove_file(path).unwrap();
     }
 }

@@ -31,6 +31,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[cfg(feature = "fs")]
 mod file;
+#[cfg(feature = "fs")]
+mod pool;
 mod stream;
 pub mod wire;
 
