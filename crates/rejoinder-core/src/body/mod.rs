@@ -31,8 +31,6 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[cfg(feature = "fs")]
 mod file;
-#[cfg(feature = "fs")]
-mod pool;
 mod stream;
 pub mod wire;
 
