@@ -2,10 +2,25 @@
 //!
 //! Opening a file, reading its metadata and — for files up to
 //! [`PRELOAD_LIMIT`] — reading its contents happen in one blocking task, so
-//! a small download costs a single hop to the blocking pool. Larger files
-//! are read in [`CHUNK`]-sized pieces with positioned reads as the client
-//! takes them (backpressure), so memory stays flat however large the file
-//! is, and the stream is dropped when the client goes away.
+//! a small download costs a single hop to the blocking pool (and a file
+//! read whole is closed at once: it holds no descriptor while it is sent).
+//! Larger files are read in [`CHUNK`]-sized pieces with positioned reads as
+//! the client takes them (backpressure), so memory stays flat however large
+//! the file is, and the stream is dropped when the client goes away.
+//!
+//! On Linux each piece is first read on the connection's own thread with
+//! `preadv2(RWF_NOWAIT)`, which copies what the page cache holds and
+//! refuses (`EAGAIN`) rather than wait for the disk; only then is the read
+//! sent to the blocking pool. A file that is being served is usually in
+//! the page cache, so a large download costs no hop per piece — a hop is
+//! two thread wake-ups, which cost more than copying 256 KiB.
+//!
+//! Each piece gets a new buffer from the allocator, which hands back the
+//! one just freed. Keeping a pool of initialized buffers (given back when
+//! the connection drops a piece, to skip the zeroing) was measured and
+//! made a 100 MiB download cost about 1.7 times the CPU, nearly all of it
+//! in the kernel's copy from the page cache into the pooled buffers; it is
+//! not used.
 //!
 //! # Examples
 //!
@@ -52,7 +67,8 @@ pub struct FileBody {
 #[derive(Clone)]
 struct FileInner {
     path: PathBuf,
-    file: Arc<std::fs::File>,
+    /// `None` once the whole file is in `preloaded`.
+    file: Option<Arc<std::fs::File>>,
     size: u64,
     modified: Option<SystemTime>,
     start: u64,
@@ -106,10 +122,11 @@ impl FileBody {
         } else {
             None
         };
+        let file = preloaded.is_none().then(|| Arc::new(file));
         Ok(FileBody {
             inner: Box::new(FileInner {
                 path,
-                file: Arc::new(file),
+                file,
                 size,
                 modified: meta.modified().ok(),
                 start: 0,
@@ -166,17 +183,28 @@ impl FileBody {
         format!("W/\"{:x}-{:x}\"", self.inner.size, mtime)
     }
 
+    /// Whether the whole file was read when it was opened (it is then
+    /// sent from memory).
+    pub fn is_preloaded(&self) -> bool {
+        self.inner.preloaded.is_some()
+    }
+
+    /// The bytes to send, when the file was read whole when opened.
+    pub(crate) fn preloaded_bytes(&self) -> Option<Bytes> {
+        let (start, end) = (self.inner.start as usize, self.inner.end as usize);
+        self.inner.preloaded.as_ref().map(|b| b.slice(start..end))
+    }
+
     pub(crate) fn into_stream(self) -> FileStream {
+        let preloaded = self.preloaded_bytes();
         let inner = *self.inner;
-        let (start, end) = (inner.start, inner.end);
         FileStream {
             file: inner.file,
-            preloaded: inner
-                .preloaded
-                .map(|b| b.slice(start as usize..end as usize)),
-            pos: start,
-            end,
+            preloaded,
+            pos: inner.start,
+            end: inner.end,
             pending: None,
+            nowait: cfg!(target_os = "linux"),
         }
     }
 }
@@ -213,11 +241,58 @@ type Pending = tokio::task::JoinHandle<io::Result<Bytes>>;
 
 /// The stream of a [`FileBody`]'s bytes.
 pub(crate) struct FileStream {
-    file: Arc<std::fs::File>,
+    /// `None` when everything is in `preloaded`.
+    file: Option<Arc<std::fs::File>>,
     preloaded: Option<Bytes>,
     pos: u64,
     end: u64,
     pending: Option<Pending>,
+    /// Whether to try a read from the page cache on this thread first.
+    nowait: bool,
+}
+
+/// Reads up to `len` bytes with `read` into a new buffer, as a piece.
+fn read_piece(len: usize, read: impl FnOnce(&mut [u8]) -> io::Result<usize>) -> io::Result<Bytes> {
+    let mut buf = vec![0; len];
+    match read(&mut buf)? {
+        0 => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "file shrank while read",
+        )),
+        n => {
+            buf.truncate(n);
+            Ok(Bytes::from(buf))
+        }
+    }
+}
+
+/// Reads what the page cache holds of `buf.len()` bytes at `offset`
+/// without waiting for the disk: `WouldBlock` when that would be needed.
+#[cfg(target_os = "linux")]
+fn read_cached(file: &std::fs::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use rustix::io::{preadv2, ReadWriteFlags};
+    let mut slices = [io::IoSliceMut::new(buf)];
+    preadv2(file, &mut slices, offset, ReadWriteFlags::NOWAIT).map_err(io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn read_cached(_: &std::fs::File, _: &mut [u8], _: u64) -> io::Result<usize> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+impl FileStream {
+    fn finish(&mut self, result: io::Result<Bytes>) -> Poll<Option<Result<Bytes, BoxError>>> {
+        Poll::Ready(Some(match result {
+            Ok(bytes) => {
+                self.pos += bytes.len() as u64;
+                Ok(bytes)
+            }
+            Err(e) => {
+                self.pos = self.end;
+                Err(e.into())
+            }
+        }))
+    }
 }
 
 impl Stream for FileStream {
@@ -229,42 +304,131 @@ impl Stream for FileStream {
             this.pos = this.end;
             return Poll::Ready((!b.is_empty()).then_some(Ok(b)));
         }
-        loop {
-            if let Some(task) = &mut this.pending {
-                let result = match Pin::new(task).poll(cx) {
-                    Poll::Pending => return Poll::Pending,
-                    Poll::Ready(r) => r,
-                };
-                this.pending = None;
-                return Poll::Ready(Some(match result {
-                    Ok(Ok(bytes)) => {
-                        this.pos += bytes.len() as u64;
-                        Ok(bytes)
-                    }
-                    Ok(Err(e)) => {
-                        this.pos = this.end;
-                        Err(e.into())
-                    }
-                    Err(join) => {
-                        this.pos = this.end;
-                        Err(io::Error::other(join).into())
-                    }
-                }));
+        if let Some(task) = &mut this.pending {
+            let result = match Pin::new(task).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(r) => r,
+            };
+            this.pending = None;
+            return this.finish(result.unwrap_or_else(|join| Err(io::Error::other(join))));
+        }
+        if this.pos >= this.end {
+            return Poll::Ready(None);
+        }
+        let Some(file) = this.file.clone() else {
+            return this.finish(Err(io::Error::other("the file was not kept open")));
+        };
+        let len = ((this.end - this.pos) as usize).min(CHUNK);
+        let pos = this.pos;
+        if this.nowait {
+            match read_piece(len, |b| read_cached(&file, b, pos)) {
+                Ok(bytes) => return this.finish(Ok(bytes)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // A file system without RWF_NOWAIT (EOPNOTSUPP) or an old
+                // kernel (EINVAL, ENOSYS): the blocking pool from now on.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::Unsupported | io::ErrorKind::InvalidInput
+                    ) =>
+                {
+                    this.nowait = false;
+                }
+                Err(e) => return this.finish(Err(e)),
             }
-            if this.pos >= this.end {
-                return Poll::Ready(None);
+        }
+        let mut task = tokio::task::spawn_blocking(move || {
+            read_piece(len, |b| {
+                read_exact_at(&file, b, pos)?;
+                Ok(b.len())
+            })
+        });
+        // Registers the waker; a read that ends at once is taken now.
+        match Pin::new(&mut task).poll(cx) {
+            Poll::Pending => {
+                this.pending = Some(task);
+                Poll::Pending
             }
-            let len = ((this.end - this.pos) as usize).min(CHUNK);
-            let (file, pos) = (this.file.clone(), this.pos);
-            this.pending = Some(tokio::task::spawn_blocking(move || {
-                let mut buf = vec![0; len];
-                read_exact_at(&file, &mut buf, pos)?;
-                Ok(Bytes::from(buf))
-            }));
+            Poll::Ready(result) => {
+                this.finish(result.unwrap_or_else(|join| Err(io::Error::other(join))))
+            }
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (0, None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(body: FileBody) -> (Vec<u8>, Option<String>) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let mut stream = body.into_stream();
+            let mut out = Vec::new();
+            loop {
+                let next = std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx)).await;
+                match next {
+                    None => return (out, None),
+                    Some(Ok(b)) => out.extend_from_slice(&b),
+                    Some(Err(e)) => return (out, Some(e.to_string())),
+                }
+            }
+        })
+    }
+
+    fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("rejoinder-core-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_large_file_and_its_ranges_stream_whole() {
+        let bytes: Vec<u8> = (0..CHUNK * 2 + 4099).map(|i| (i % 251) as u8).collect();
+        let path = scratch("large.bin", &bytes);
+        let file = FileBody::open_blocking(path.clone()).unwrap();
+        assert!(!file.is_preloaded());
+        assert_eq!(drain(file.clone()), (bytes.clone(), None));
+        let mut part = file;
+        part.set_range(CHUNK as u64 - 3, CHUNK as u64 * 2 + 5);
+        let (got, err) = drain(part);
+        assert_eq!(err, None);
+        assert_eq!(got, &bytes[CHUNK - 3..CHUNK * 2 + 5]);
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_small_file_is_read_whole_and_closed() {
+        let path = scratch("small.txt", b"small");
+        let file = FileBody::open_blocking(path.clone()).unwrap();
+        assert!(file.is_preloaded());
+        assert!(file.inner.file.is_none());
+        assert_eq!(file.preloaded_bytes().as_deref(), Some(&b"small"[..]));
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_shrinks_while_sent_ends_in_an_error() {
+        let bytes = vec![7u8; PRELOAD_LIMIT as usize + 10];
+        let path = scratch("shrinks.bin", &bytes);
+        let file = FileBody::open_blocking(path.clone()).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100)
+            .unwrap();
+        let (got, err) = drain(file);
+        assert!(got.len() <= 100);
+        assert!(err.is_some_and(|e| e.contains("shrank")));
+        std::fs::remove_file(path).unwrap();
     }
 }

@@ -131,6 +131,10 @@ impl Response {
                 }
             },
             Body::Stream(s) => return ResBody::stream(s),
+            // A file read whole when opened goes out as one buffer, like
+            // any other (no stream to box and poll).
+            #[cfg(feature = "fs")]
+            Body::File(f) if f.is_preloaded() => f.preloaded_bytes().unwrap_or_default(),
             #[cfg(feature = "fs")]
             Body::File(f) => {
                 let len = f.len();

@@ -21,6 +21,16 @@
 //! files are served. Resolving the path, opening the file and (for small
 //! files) reading it happen in one blocking task.
 //!
+//! # Small files kept in memory
+//!
+//! A file up to [`PRELOAD_LIMIT`](rejoinder_core::body::PRELOAD_LIMIT) sent
+//! as it is (no precompressed sibling) is kept, and the next request for
+//! the same path costs one `stat` instead of that blocking task: the kept
+//! bytes are sent while the path still has the same device, inode, size,
+//! modification and status-change times, and any change sends the request
+//! down the full path again, with every check above. See
+//! [`ServeDir::open_file_cache`].
+//!
 //! # Directories
 //!
 //! A directory asked for with its trailing slash (`/docs/`) is answered with
@@ -113,6 +123,7 @@
 //! # }
 //! ```
 
+mod cache;
 mod encoding;
 mod etag;
 mod resolve;
@@ -128,6 +139,7 @@ use rejoinder_core::{IntoResponse, Response};
 
 use crate::context::Context;
 use crate::handler::{BoxFuture, Handler};
+use cache::{Entry, FileCache, Validator};
 use encoding::{Encoding, Encodings};
 use resolve::{Found, Lookup};
 
@@ -151,6 +163,7 @@ struct Inner {
     prefix: String,
     encodings: Encodings,
     cache_control: Option<HeaderValue>,
+    cache: FileCache,
 }
 
 impl ServeDir {
@@ -183,6 +196,7 @@ impl ServeDir {
                 prefix: String::new(),
                 encodings: Encodings::default(),
                 cache_control: Some(HeaderValue::from_static("max-age=0")),
+                cache: FileCache::new(cache::DEFAULT_FILES),
             }),
         }
     }
@@ -313,6 +327,34 @@ impl ServeDir {
         self.precompressed(Encoding::Deflate)
     }
 
+    /// Keeps up to `max_files` small files in memory (128 by default; `0`
+    /// keeps none): a file up to
+    /// [`PRELOAD_LIMIT`](rejoinder_core::body::PRELOAD_LIMIT) bytes, sent
+    /// as it is, is sent again from memory while a `stat` of its path
+    /// shows the same file (device, inode, size, modification and
+    /// status-change times) — so an edited, replaced or removed file is
+    /// never served stale. The memory held is at most `max_files` times
+    /// `PRELOAD_LIMIT`; no file descriptor is kept open.
+    ///
+    /// ```
+    /// use rejoinder::testing::TestClient;
+    /// use rejoinder::{fs::ServeDir, App};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::write(dir.path().join("a.txt"), "one").unwrap();
+    ///
+    /// let client = TestClient::new(App::new().handler(ServeDir::new(dir.path()).open_file_cache(16)));
+    /// assert_eq!(client.get("/a.txt").send().await.text(), "one");
+    /// std::fs::write(dir.path().join("a.txt"), "two, longer").unwrap();
+    /// assert_eq!(client.get("/a.txt").send().await.text(), "two, longer");
+    /// # }
+    /// ```
+    pub fn open_file_cache(mut self, max_files: usize) -> Self {
+        self.inner_mut().cache = FileCache::new(max_files);
+        self
+    }
+
     fn precompressed(mut self, encoding: Encoding) -> Self {
         let inner = self.inner_mut();
         inner.encodings = inner.encodings.with(encoding);
@@ -359,6 +401,15 @@ impl ServeDir {
         self
     }
 
+    /// The Cache-Control of a file answer, unless the handler set one.
+    fn cache_control(&self, res: &mut Response) {
+        if let Some(cc) = &self.inner.cache_control {
+            if !res.has("cache-control") {
+                res.headers_mut().insert(header::CACHE_CONTROL, cc.clone());
+            }
+        }
+    }
+
     /// The part of the request path that names the file: below the mount
     /// point, else below the deprecated prefix, else all of it; `None`
     /// when the path is outside the prefix.
@@ -368,6 +419,19 @@ impl ServeDir {
         }
         let path = ctx.req.path().strip_prefix(self.inner.prefix.as_str())?;
         (path.is_empty() || path.starts_with('/')).then_some(path)
+    }
+}
+
+impl Inner {
+    /// The path a kept file is checked at: the request's under the root
+    /// as configured (not resolved, so a root that is a link and changes is
+    /// seen), with the index name for a directory.
+    fn cache_path(&self, relative: &Path, slash: bool) -> PathBuf {
+        let mut path = self.root.join(relative);
+        if let (true, Some(index)) = (slash, &self.index) {
+            path.push(index);
+        }
+        path
     }
 }
 
@@ -385,39 +449,61 @@ impl Handler for ServeDir {
             let Some(path) = self.file_path(ctx) else {
                 return;
             };
+            let encodings = self.inner.encodings.negotiate(ctx.req.headers());
+            let cached = encodings.is_empty() && self.inner.cache.is_enabled();
+            if cached {
+                if let Some(hit) = self.inner.cache.get(path) {
+                    let file = hit.file.clone();
+                    send(&mut ctx.res, file, None, &hit.type_of, self.inner.encodings);
+                    self.cache_control(&mut ctx.res);
+                    return;
+                }
+            }
             let Some(relative) = safe_relative_path(path) else {
                 tracing::debug!(path = ctx.req.path(), "refused a path outside the root");
                 return;
             };
             let slash = path.ends_with('/');
-            let encodings = self.inner.encodings.negotiate(ctx.req.headers());
             let inner = self.inner.clone();
             let found = tokio::task::spawn_blocking(move || {
+                // The validator is taken before the file is resolved and
+                // read, so a change in between makes the entry miss later.
+                let checked = cached.then(|| inner.cache_path(&relative, slash));
+                let validator = checked.as_deref().and_then(Validator::of_path);
                 let lookup = Lookup {
                     root: &inner.root,
                     follow_out: inner.follow_out,
                     index: inner.index.as_deref(),
                 };
-                lookup.find(&relative, slash, &encodings)
+                let found = lookup.find(&relative, slash, &encodings);
+                (found, checked.zip(validator))
             })
             .await;
             match found {
-                Ok(Ok(Found::File {
-                    file,
-                    encoding,
-                    type_of,
-                })) => {
-                    send(&mut ctx.res, file, encoding, &type_of, self.inner.encodings);
-                    if let Some(cc) = &self.inner.cache_control {
-                        if !ctx.res.has("cache-control") {
-                            ctx.res
-                                .headers_mut()
-                                .insert(header::CACHE_CONTROL, cc.clone());
+                Ok((
+                    Ok(Found::File {
+                        file,
+                        encoding,
+                        type_of,
+                    }),
+                    keep,
+                )) => {
+                    if let (Some((checked, validator)), None) = (keep, encoding) {
+                        if file.is_preloaded() {
+                            let entry = Entry {
+                                path: checked,
+                                validator,
+                                file: file.clone(),
+                                type_of: type_of.clone(),
+                            };
+                            self.inner.cache.insert(path, entry);
                         }
                     }
+                    send(&mut ctx.res, file, encoding, &type_of, self.inner.encodings);
+                    self.cache_control(&mut ctx.res);
                 }
-                Ok(Ok(Found::AddSlash)) => add_slash(ctx),
-                Ok(Err(e)) => Response::file_error(&e).apply_to(&mut ctx.res),
+                Ok((Ok(Found::AddSlash), _)) => add_slash(ctx),
+                Ok((Err(e), _)) => Response::file_error(&e).apply_to(&mut ctx.res),
                 Err(join) => Response::file_error(&io::Error::other(join)).apply_to(&mut ctx.res),
             }
         })
