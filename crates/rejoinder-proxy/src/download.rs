@@ -126,6 +126,14 @@ impl futures_core::Stream for Downstream {
                         if this.sleep.is_some() {
                             this.last_data = Some(tokio::time::Instant::now());
                         }
+                        // The last chunk of a body of known length: the
+                        // connection is free now (the reader may stop at
+                        // the length and never ask for the end).
+                        if this.lease.is_some() && this.body.is_end_stream() {
+                            if let Some(lease) = this.lease.take() {
+                                lease.release();
+                            }
+                        }
                         if data.is_empty() {
                             continue;
                         }
