@@ -1,14 +1,21 @@
-//! The pooled upstream clients (hyper-util's legacy `Client`): one for
-//! HTTP/1.1, one for h2c, sharing the connect timeout and pool settings.
+//! The upstream connections, pooled per target on hyper's own
+//! `client::conn`: idle HTTP/1.1 senders on a stack (a lock held only for a
+//! push or a pop), one shared sender for an h2c target. Each connection's
+//! task is spawned once, when it is dialled; a sender goes back on the stack
+//! when its response body has been read to the end, and is dropped (the
+//! connection closed) on an error, an upgrade or a body left unread.
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tokio::net::TcpStream;
 
 use crate::body::UpstreamBody;
-use crate::upstream::Protocol;
+use crate::error::UpstreamError;
+use crate::upstream::{Protocol, Target};
 
 /// The timeouts of an upstream exchange.
 #[derive(Debug, Clone, Copy)]
@@ -52,38 +59,181 @@ impl Default for Pool {
     }
 }
 
-/// The clients of one proxy.
+/// The connections of one target: idle HTTP/1.1 senders (the most recent
+/// last) and the h2c sender.
+#[derive(Default)]
+pub(crate) struct TargetPool {
+    idle: Mutex<Vec<(Instant, http1::SendRequest<UpstreamBody>)>>,
+    h2: Mutex<Option<http2::SendRequest<UpstreamBody>>>,
+}
+
+impl std::fmt::Debug for TargetPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let idle = self.idle.lock().map(|v| v.len()).unwrap_or(0);
+        f.debug_struct("TargetPool").field("idle", &idle).finish()
+    }
+}
+
+impl TargetPool {
+    /// The most recently used idle sender that has not been idle too long
+    /// (older ones are dropped: they are below it on the stack).
+    fn pop(&self, idle_timeout: Duration) -> Option<http1::SendRequest<UpstreamBody>> {
+        let mut idle = self.idle.lock().ok()?;
+        let (since, sender) = idle.pop()?;
+        if since.elapsed() > idle_timeout {
+            idle.clear();
+            return None;
+        }
+        Some(sender)
+    }
+
+    fn push(&self, sender: http1::SendRequest<UpstreamBody>, max: usize) {
+        if let Ok(mut idle) = self.idle.lock() {
+            if idle.len() < max {
+                idle.push((Instant::now(), sender));
+            }
+        }
+    }
+}
+
+/// An HTTP/1.1 connection lent to one exchange. [`Lease::release`] puts it
+/// back once the response body has ended; dropped otherwise, it closes.
+pub(crate) struct Lease {
+    sender: http1::SendRequest<UpstreamBody>,
+    target: Arc<Target>,
+    max_idle: usize,
+}
+
+impl Lease {
+    pub(crate) fn release(self) {
+        if !self.sender.is_closed() {
+            self.target.pool.push(self.sender, self.max_idle);
+        }
+    }
+}
+
+/// How one proxy reaches its targets.
 #[derive(Debug, Clone)]
 pub(crate) struct Clients {
-    http1: Client<HttpConnector, UpstreamBody>,
-    h2c: Client<HttpConnector, UpstreamBody>,
+    connect: Duration,
+    pool: Pool,
 }
 
 impl Clients {
     pub(crate) fn new(timeouts: &Timeouts, pool: &Pool) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(timeouts.connect));
-        connector.set_nodelay(true);
-        connector.enforce_http(true);
-        let build = |h2: bool| {
-            let mut b = Client::builder(TokioExecutor::new());
-            b.pool_idle_timeout(pool.idle_timeout)
-                .pool_max_idle_per_host(pool.max_idle_per_host)
-                .pool_timer(TokioTimer::new())
-                .set_host(false)
-                .http2_only(h2);
-            b.build(connector.clone())
-        };
         Clients {
-            http1: build(false),
-            h2c: build(true),
+            connect: timeouts.connect,
+            pool: *pool,
         }
     }
 
-    pub(crate) fn for_protocol(&self, protocol: Protocol) -> &Client<HttpConnector, UpstreamBody> {
-        match protocol {
-            Protocol::Http1 => &self.http1,
-            Protocol::H2c => &self.h2c,
+    /// Sends `req` to `target` on a pooled connection (a new one when none
+    /// is idle): the response head, and the HTTP/1.1 connection to give
+    /// back when its body is done.
+    pub(crate) async fn request(
+        &self,
+        target: &Arc<Target>,
+        req: http::Request<UpstreamBody>,
+    ) -> Result<(http::Response<Incoming>, Option<Lease>), UpstreamError> {
+        match target.protocol() {
+            Protocol::Http1 => self.request_h1(target, req).await,
+            Protocol::H2c => self.request_h2(target, req).await.map(|res| (res, None)),
         }
+    }
+
+    async fn request_h1(
+        &self,
+        target: &Arc<Target>,
+        mut req: http::Request<UpstreamBody>,
+    ) -> Result<(http::Response<Incoming>, Option<Lease>), UpstreamError> {
+        let lease = |sender| Lease {
+            sender,
+            target: target.clone(),
+            max_idle: self.pool.max_idle_per_host,
+        };
+        // Idle connections first; one that turns out closed before the
+        // request went out hands the request back for the next.
+        while let Some(mut sender) = target.pool.pop(self.pool.idle_timeout) {
+            if !sender.is_ready() && sender.ready().await.is_err() {
+                continue;
+            }
+            match sender.try_send_request(req).await {
+                Ok(res) => return Ok((res, Some(lease(sender)))),
+                Err(mut e) => match e.take_message() {
+                    Some(back) => req = back,
+                    None => return Err(UpstreamError::Exchange(e.into_error())),
+                },
+            }
+        }
+        let io = self.dial(target).await?;
+        let (mut sender, conn) = http1::handshake(io)
+            .await
+            .map_err(|e| UpstreamError::Connect(std::io::Error::other(e)))?;
+        tokio::spawn(async move {
+            if let Err(e) = conn.with_upgrades().await {
+                tracing::debug!(error = %e, "upstream connection failed");
+            }
+        });
+        match sender.try_send_request(req).await {
+            Ok(res) => Ok((res, Some(lease(sender)))),
+            Err(e) => Err(UpstreamError::Exchange(e.into_error())),
+        }
+    }
+
+    async fn request_h2(
+        &self,
+        target: &Arc<Target>,
+        req: http::Request<UpstreamBody>,
+    ) -> Result<http::Response<Incoming>, UpstreamError> {
+        let shared = target
+            .pool
+            .h2
+            .lock()
+            .ok()
+            .and_then(|s| s.as_ref().filter(|s| !s.is_closed()).cloned());
+        let mut sender = match shared {
+            Some(s) => s,
+            None => {
+                let io = self.dial(target).await?;
+                let (sender, conn) = http2::Builder::new(TokioExecutor::new())
+                    .timer(TokioTimer::new())
+                    .handshake(io)
+                    .await
+                    .map_err(|e| UpstreamError::Connect(std::io::Error::other(e)))?;
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(error = %e, "upstream h2c connection failed");
+                    }
+                });
+                if let Ok(mut s) = target.pool.h2.lock() {
+                    *s = Some(sender.clone());
+                }
+                sender
+            }
+        };
+        sender.ready().await.map_err(UpstreamError::Exchange)?;
+        sender
+            .try_send_request(req)
+            .await
+            .map_err(|e| UpstreamError::Exchange(e.into_error()))
+    }
+
+    /// A TCP connection to the target, within the connect timeout.
+    async fn dial(&self, target: &Target) -> Result<TokioIo<TcpStream>, UpstreamError> {
+        let authority = target.authority();
+        let host = authority.host();
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let port = authority.port_u16().unwrap_or(80);
+        let stream =
+            match tokio::time::timeout(self.connect, TcpStream::connect((host, port))).await {
+                Ok(Ok(s)) => s,
+                Ok(Err(e)) => return Err(UpstreamError::Connect(e)),
+                Err(_) => return Err(UpstreamError::ConnectTimeout(self.connect)),
+            };
+        let _ = stream.set_nodelay(true);
+        Ok(TokioIo::new(stream))
     }
 }

@@ -16,6 +16,7 @@ use http::HeaderMap;
 use http_body::{Body as HttpBody, Frame};
 use rejoinder::BoxError;
 
+use crate::client::Lease;
 use crate::upstream::InFlight;
 
 /// Where the upstream's trailers land for the downstream response.
@@ -35,6 +36,8 @@ pub(crate) struct Downstream {
     /// A frame taken by [`take_small`] that is not the whole body.
     first: Option<Result<Frame<Bytes>, hyper::Error>>,
     _in_flight: Option<InFlight>,
+    /// The upstream connection, given back when the body ends.
+    lease: Option<Lease>,
 }
 
 /// The most bytes a body may have to be taken whole when it is already
@@ -80,6 +83,7 @@ impl Downstream {
         idle: Option<Duration>,
         trailers: Option<TrailerSlot>,
         in_flight: Option<InFlight>,
+        lease: Option<Lease>,
     ) -> Self {
         Downstream {
             body,
@@ -89,6 +93,7 @@ impl Downstream {
             trailers,
             first,
             _in_flight: in_flight,
+            lease,
         }
     }
 }
@@ -121,6 +126,14 @@ impl futures_core::Stream for Downstream {
                         if this.sleep.is_some() {
                             this.last_data = Some(tokio::time::Instant::now());
                         }
+                        // The last chunk of a body of known length: the
+                        // connection is free now (the reader may stop at
+                        // the length and never ask for the end).
+                        if this.lease.is_some() && this.body.is_end_stream() {
+                            if let Some(lease) = this.lease.take() {
+                                lease.release();
+                            }
+                        }
                         if data.is_empty() {
                             continue;
                         }
@@ -137,6 +150,9 @@ impl futures_core::Stream for Downstream {
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
                 Poll::Ready(None) => {
                     this.sleep = None;
+                    if let Some(lease) = this.lease.take() {
+                        lease.release();
+                    }
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {

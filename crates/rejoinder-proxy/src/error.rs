@@ -21,12 +21,12 @@ use std::time::Duration;
 #[non_exhaustive]
 pub enum UpstreamError {
     /// Connecting failed (refused, unreachable, DNS).
-    Connect(hyper_util::client::legacy::Error),
-    /// Connecting took longer than the connect timeout.
-    ConnectTimeout(hyper_util::client::legacy::Error),
+    Connect(std::io::Error),
+    /// Connecting took longer than the connect timeout (given).
+    ConnectTimeout(Duration),
     /// The connection failed after the request went out (reset, closed,
     /// an invalid response head).
-    Exchange(hyper_util::client::legacy::Error),
+    Exchange(hyper::Error),
     /// No response head within the first-byte timeout.
     FirstByteTimeout(Duration),
     /// No target is usable (passive health took every one out).
@@ -37,19 +37,6 @@ pub enum UpstreamError {
 }
 
 impl UpstreamError {
-    /// Classifies a client error.
-    pub(crate) fn from_client(e: hyper_util::client::legacy::Error) -> Self {
-        if e.is_connect() {
-            if timed_out(&e) {
-                UpstreamError::ConnectTimeout(e)
-            } else {
-                UpstreamError::Connect(e)
-            }
-        } else {
-            UpstreamError::Exchange(e)
-        }
-    }
-
     /// The status Kong answers with.
     pub fn status(&self) -> u16 {
         match self {
@@ -69,26 +56,13 @@ impl UpstreamError {
     }
 }
 
-fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
-    while let Some(err) = source {
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io.kind() == std::io::ErrorKind::TimedOut {
-                return true;
-            }
-        }
-        source = err.source();
-    }
-    false
-}
-
 impl std::fmt::Display for UpstreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::error::Error as _;
         match self {
             UpstreamError::Connect(e) => write!(f, "connecting to the upstream failed: {e}")?,
-            UpstreamError::ConnectTimeout(e) => {
-                write!(f, "connecting to the upstream timed out: {e}")?;
+            UpstreamError::ConnectTimeout(d) => {
+                return write!(f, "connecting to the upstream timed out after {d:?}")
             }
             UpstreamError::Exchange(e) => write!(f, "the upstream exchange failed: {e}")?,
             UpstreamError::FirstByteTimeout(d) => {
@@ -99,10 +73,7 @@ impl std::fmt::Display for UpstreamError {
                 return f.write_str("the upstream request's URI could not be built")
             }
         }
-        if let UpstreamError::Connect(e)
-        | UpstreamError::ConnectTimeout(e)
-        | UpstreamError::Exchange(e) = self
-        {
+        if let UpstreamError::Exchange(e) = self {
             if let Some(src) = e.source() {
                 write!(f, " ({src})")?;
             }

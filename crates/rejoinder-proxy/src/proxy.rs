@@ -15,10 +15,11 @@ use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Uri};
+use http_body::Body as _;
 use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
 
 use crate::body::Reclaim;
-use crate::client::{Clients, Pool, Timeouts};
+use crate::client::{Clients, Lease, Pool, Timeouts};
 use crate::download::{take_small, Downstream, Small, TrailerSlot};
 use crate::error::UpstreamError;
 use crate::headers::{self, Forwarding};
@@ -234,7 +235,7 @@ impl Proxy {
         let (reclaim, mut body) = Reclaim::new(ctx.req.take_body(), retryable);
         let mut exclude: Option<Arc<Target>> = None;
         let mut attempt = 0;
-        let (in_flight, upstream_res) = loop {
+        let (in_flight, upstream_res, lease) = loop {
             attempt += 1;
             let Some(target) = self.upstreams.pick(exclude.as_ref()) else {
                 return self.fail(ctx, UpstreamError::NoTarget);
@@ -259,14 +260,15 @@ impl Proxy {
             };
             let req = http::Request::from_parts(head, body);
             let in_flight = InFlight::new(target.clone());
-            let client = self.clients.for_protocol(target.protocol());
-            let sent = tokio::time::timeout(self.timeouts.first_byte, client.request(req)).await;
+            let sent =
+                tokio::time::timeout(self.timeouts.first_byte, self.clients.request(&target, req))
+                    .await;
             let err = match sent {
-                Ok(Ok(res)) => {
+                Ok(Ok((res, lease))) => {
                     self.upstreams.succeeded(&target);
-                    break (in_flight, res);
+                    break (in_flight, res, lease);
                 }
-                Ok(Err(e)) => UpstreamError::from_client(e),
+                Ok(Err(e)) => e,
                 Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
             };
             self.upstreams.failed(&target);
@@ -280,7 +282,14 @@ impl Proxy {
             }
             return self.fail(ctx, err);
         };
-        let res = self.respond(&method, client_version, upstream_res, on_upgrade, in_flight);
+        let res = self.respond(
+            &method,
+            client_version,
+            upstream_res,
+            on_upgrade,
+            in_flight,
+            lease,
+        );
         ctx.res = res;
     }
 
@@ -302,12 +311,16 @@ impl Proxy {
                 .parse()
                 .ok()?
         };
-        let uri = Uri::builder()
-            .scheme(target.scheme())
-            .authority(target.authority().clone())
-            .path_and_query(pq)
-            .build()
-            .ok()?;
+        // HTTP/1.1 sends the origin form; HTTP/2 its :scheme and :authority.
+        let uri = match target.protocol() {
+            crate::Protocol::Http1 => Uri::from(pq),
+            crate::Protocol::H2c => Uri::builder()
+                .scheme(target.scheme())
+                .authority(target.authority().clone())
+                .path_and_query(pq)
+                .build()
+                .ok()?,
+        };
         let (mut parts, ()) = http::Request::new(()).into_parts();
         parts.method = method.clone();
         parts.uri = uri;
@@ -337,6 +350,7 @@ impl Proxy {
         mut upstream: http::Response<hyper::body::Incoming>,
         on_upgrade: Option<hyper::upgrade::OnUpgrade>,
         in_flight: InFlight,
+        mut lease: Option<Lease>,
     ) -> Response {
         let status = upstream.status();
         let mut res = Response::new();
@@ -366,17 +380,20 @@ impl Proxy {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
                 headers.insert(header::UPGRADE, up);
             }
+            // The connection becomes the tunnel's: never pooled again.
+            drop(lease);
             let upstream_upgrade = hyper::upgrade::on(&mut upstream);
             crate::upgrade::tunnel(on_upgrade, upstream_upgrade);
             res.set_body(Bytes::new());
         } else if method != Method::HEAD && !rejoinder::status::is_empty(status.as_u16()) {
-            use http_body::Body as _;
             let incoming = upstream.into_body();
             let (incoming, first) = if incoming.is_end_stream() {
+                release(lease.take());
                 (None, None)
             } else if declared.is_empty() {
                 match take_small(incoming) {
                     Small::Whole(bytes) => {
+                        release(lease.take());
                         res.set_body(bytes);
                         (None, None)
                     }
@@ -424,6 +441,7 @@ impl Proxy {
                     self.timeouts.idle_body,
                     slot,
                     Some(in_flight),
+                    lease.take(),
                 );
                 // Its items are already the body's (no adapter), and once
                 // ended it keeps answering `None` (hyper's body does).
@@ -431,6 +449,9 @@ impl Proxy {
             } else if res.body().is_none() {
                 res.set_body(Bytes::new());
             }
+        } else if upstream.body().is_end_stream() {
+            // HEAD, 204, 304: nothing to read, the connection is free.
+            release(lease.take());
         }
         // No inferred Content-Type: the upstream's headers say what it is.
         res.remove("content-type");
@@ -450,6 +471,12 @@ impl Proxy {
         let Err(mut abort) = ctx.error(status, (), NO_HEADERS);
         abort.response_mut().set_error_cause(cause);
         ctx.res = abort.into_response();
+    }
+}
+
+fn release(lease: Option<Lease>) {
+    if let Some(lease) = lease {
+        lease.release();
     }
 }
 
