@@ -5,8 +5,8 @@
 //! when its response body has been read to the end, and is dropped (the
 //! connection closed) on an error, an upgrade or a body left unread.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
@@ -55,43 +55,6 @@ impl Default for Pool {
         Pool {
             max_idle_per_host: 64,
             idle_timeout: Duration::from_secs(90),
-        }
-    }
-}
-
-/// The connections of one target: idle HTTP/1.1 senders (the most recent
-/// last) and the h2c sender.
-#[derive(Default)]
-pub(crate) struct TargetPool {
-    idle: Mutex<Vec<(Instant, http1::SendRequest<UpstreamBody>)>>,
-    h2: Mutex<Option<http2::SendRequest<UpstreamBody>>>,
-}
-
-impl std::fmt::Debug for TargetPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let idle = self.idle.lock().map(|v| v.len()).unwrap_or(0);
-        f.debug_struct("TargetPool").field("idle", &idle).finish()
-    }
-}
-
-impl TargetPool {
-    /// The most recently used idle sender that has not been idle too long
-    /// (older ones are dropped: they are below it on the stack).
-    fn pop(&self, idle_timeout: Duration) -> Option<http1::SendRequest<UpstreamBody>> {
-        let mut idle = self.idle.lock().ok()?;
-        let (since, sender) = idle.pop()?;
-        if since.elapsed() > idle_timeout {
-            idle.clear();
-            return None;
-        }
-        Some(sender)
-    }
-
-    fn push(&self, sender: http1::SendRequest<UpstreamBody>, max: usize) {
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < max {
-                idle.push((Instant::now(), sender));
-            }
         }
     }
 }

@@ -50,6 +50,7 @@ mod download;
 pub mod error;
 pub mod guide;
 pub mod headers;
+mod pool;
 mod proxy;
 mod upgrade;
 mod upstream;

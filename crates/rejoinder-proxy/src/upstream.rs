@@ -48,7 +48,7 @@ pub struct Target {
     active: AtomicUsize,
     failures: AtomicU32,
     down_until: Mutex<Option<Instant>>,
-    pub(crate) pool: crate::client::TargetPool,
+    pub(crate) pool: crate::pool::TargetPool,
 }
 
 /// A target URL that cannot be used.
@@ -101,7 +101,7 @@ impl Target {
             active: AtomicUsize::new(0),
             failures: AtomicU32::new(0),
             down_until: Mutex::new(None),
-            pool: crate::client::TargetPool::default(),
+            pool: crate::pool::TargetPool::default(),
         })
     }
 
