@@ -58,25 +58,7 @@ conns_of() { case $1 in 1m) echo "$BIG_CONNS" ;; *) echo "$CONNS" ;; esac; }
 
 # ------------------------------------------------------------------- tools
 
-apt_install() { # first package with an install candidate; the service is kept from starting
-    local pkg created=0
-    [[ $(id -u) -eq 0 ]] || die "$1 is missing; install it with apt-get or run as root"
-    apt-get update -qq >/dev/null
-    for pkg in "$@"; do
-        if apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
-            log "installing $pkg"
-            if [[ ! -e /usr/sbin/policy-rc.d ]]; then
-                printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-                chmod +x /usr/sbin/policy-rc.d
-                created=1
-            fi
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$pkg" >/dev/null
-            [[ $created -eq 0 ]] || rm -f /usr/sbin/policy-rc.d
-            return 0
-        fi
-    done
-    die "none of $* can be installed with apt-get"
-}
+. "$BENCH_DIR/common.sh" # apt_install
 command -v wrk >/dev/null 2>&1 || apt_install wrk
 command -v curl >/dev/null 2>&1 || apt_install curl
 command -v taskset >/dev/null 2>&1 || die "taskset is missing (package util-linux)"
