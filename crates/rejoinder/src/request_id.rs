@@ -16,7 +16,6 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 thread_local! {
     static STATE: Cell<u64> = Cell::new(seed());
-    static ARENA: std::cell::RefCell<bytes::BytesMut> = std::cell::RefCell::new(bytes::BytesMut::new());
 }
 
 fn seed() -> u64 {
@@ -62,16 +61,8 @@ pub(crate) fn for_request(headers: &HeaderMap) -> HeaderValue {
     for (i, b) in buf.iter_mut().enumerate() {
         *b = HEX[((n >> (60 - 4 * i)) & 0xf) as usize];
     }
-    // Ids are cut from a per-thread buffer, so a fresh id costs a reference
-    // count instead of an allocation.
-    let bytes = ARENA.with(|arena| {
-        let mut arena = arena.borrow_mut();
-        if arena.capacity() - arena.len() < buf.len() {
-            *arena = bytes::BytesMut::with_capacity(16 * 256);
-        }
-        arena.extend_from_slice(&buf);
-        arena.split().freeze()
-    });
+    // Cut from the per-thread arena: a reference count, not an allocation.
+    let bytes = rejoinder_core::body::cut(&buf);
     HeaderValue::from_maybe_shared(bytes).unwrap_or(HeaderValue::from_static("0"))
 }
 

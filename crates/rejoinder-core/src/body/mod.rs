@@ -218,8 +218,11 @@ fn serialize<T: serde::Serialize>(value: &T) -> JsonBody {
     }
 }
 
-/// A copy of `data` cut from the per-thread arena.
-fn cut(data: &[u8]) -> Bytes {
+#[doc(hidden)]
+/// A copy of `data` cut from a per-thread arena: a reference count instead
+/// of an allocation for each small value (JSON bodies here, request ids in
+/// the server crate).
+pub fn cut(data: &[u8]) -> Bytes {
     ARENA
         .try_with(|arena| {
             let mut arena = arena.try_borrow_mut().ok()?;
