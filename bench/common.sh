@@ -5,7 +5,9 @@ apt_install() { # first package that has an install candidate
     [[ $(id -u) -eq 0 ]] || die "$1 is missing; install it with apt-get or run as root"
     apt-get update -qq >/dev/null
     for pkg in "$@"; do
-        if apt-cache policy "$pkg" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+        # Read the whole policy first: `| grep -q` would stop reading early and,
+        # under the callers' pipefail, fail the pipe with apt-cache's SIGPIPE.
+        if [[ $(apt-cache policy "$pkg" 2>/dev/null) == *'Candidate: '[0-9]* ]]; then
             log "installing $pkg"
             # Keep the package's own service from starting (port 80, its own
             # config): this script starts the only nginx it measures.

@@ -281,6 +281,16 @@ fn read_cached(_: &std::fs::File, _: &mut [u8], _: u64) -> io::Result<usize> {
 }
 
 impl FileStream {
+    /// The open file and the range still to send, when nothing of it has
+    /// been read yet (the kernel can then send it all).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn untouched(&self) -> Option<(&Arc<std::fs::File>, u64, u64)> {
+        match (&self.file, &self.preloaded, &self.pending) {
+            (Some(file), None, None) => Some((file, self.pos, self.end)),
+            _ => None,
+        }
+    }
+
     fn finish(&mut self, result: io::Result<Bytes>) -> Poll<Option<Result<Bytes, BoxError>>> {
         Poll::Ready(Some(match result {
             Ok(bytes) => {

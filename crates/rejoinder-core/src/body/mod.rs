@@ -31,6 +31,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[cfg(feature = "fs")]
 mod file;
+#[cfg(all(feature = "fs", target_os = "linux"))]
+#[doc(hidden)]
+pub mod splice;
 mod stream;
 pub mod wire;
 

@@ -7,6 +7,8 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 
 use crate::body::{BodyStream, BoxError};
+#[cfg(feature = "fs")]
+use futures_core::Stream;
 
 /// A finalized response body: nothing, one buffer, or a stream.
 ///
@@ -34,6 +36,21 @@ enum Kind {
     Stream(BodyStream),
     Sized(BodyStream, u64),
     Boxed(BoxedBody),
+    /// A file's bytes, read as the client takes them.
+    #[cfg(feature = "fs")]
+    File(Box<super::file::FileStream>, u64),
+    /// A file sent by the kernel: placeholder frames (see `splice`).
+    #[cfg(all(feature = "fs", target_os = "linux"))]
+    Spliced(Box<Spliced>),
+}
+
+/// A spliced file's body: its range goes to the connection's queue when
+/// first polled, then as many placeholder bytes as it holds.
+#[cfg(all(feature = "fs", target_os = "linux"))]
+struct Spliced {
+    queue: std::sync::Arc<super::splice::SpliceQueue>,
+    splice: Option<super::splice::Splice>,
+    remaining: u64,
 }
 
 #[doc(hidden)]
@@ -87,6 +104,36 @@ impl ResBody {
         }
     }
 
+    /// A file's bytes (sent with a Content-Length).
+    #[cfg(feature = "fs")]
+    pub(crate) fn file(stream: super::file::FileStream, len: u64) -> Self {
+        ResBody {
+            kind: Kind::File(Box::new(stream), len),
+            trailers: None,
+        }
+    }
+
+    #[doc(hidden)]
+    /// Makes a file body, not yet read, send itself through `queue`: its
+    /// frames become placeholders (see `splice`), which only the
+    /// connection's socket may write. `false`: not such a body, unchanged.
+    #[cfg(all(feature = "fs", target_os = "linux"))]
+    pub fn splice_into(&mut self, queue: &std::sync::Arc<super::splice::SpliceQueue>) -> bool {
+        let (Kind::File(stream, remaining), None) = (&self.kind, &self.trailers) else {
+            return false;
+        };
+        let Some((file, pos, end)) = stream.untouched() else {
+            return false;
+        };
+        let spliced = Spliced {
+            queue: queue.clone(),
+            splice: Some(super::splice::Splice::new(file.clone(), pos, end)),
+            remaining: *remaining,
+        };
+        self.kind = Kind::Spliced(Box::new(spliced));
+        true
+    }
+
     #[doc(hidden)]
     /// The bytes of a body held whole (no stream, no trailers), or the body
     /// back unchanged.
@@ -110,6 +157,8 @@ impl ResBody {
     pub fn with_trailers(self, trailers: TrailersFuture) -> Self {
         let kind = match self.kind {
             Kind::Sized(s, _) => Kind::Stream(s),
+            #[cfg(feature = "fs")]
+            Kind::File(s, _) => Kind::Stream(Box::pin(*s)),
             other => other,
         };
         ResBody {
@@ -126,6 +175,10 @@ impl std::fmt::Debug for ResBody {
             Kind::Stream(_) => f.write_str("Stream(..)"),
             Kind::Sized(_, len) => write!(f, "Sized({len})"),
             Kind::Boxed(_) => f.write_str("Boxed(..)"),
+            #[cfg(feature = "fs")]
+            Kind::File(_, len) => write!(f, "File({len})"),
+            #[cfg(all(feature = "fs", target_os = "linux"))]
+            Kind::Spliced(s) => write!(f, "Spliced({})", s.remaining),
         }
     }
 }
@@ -160,6 +213,25 @@ impl http_body::Body for ResBody {
                 }
                 polled.map(|o| o.map(|r| r.map(Frame::data)))
             }
+            #[cfg(feature = "fs")]
+            Kind::File(s, remaining) => {
+                let polled = Pin::new(&mut **s).poll_next(cx);
+                if let Poll::Ready(Some(Ok(b))) = &polled {
+                    *remaining = remaining.saturating_sub(b.len() as u64);
+                }
+                polled.map(|o| o.map(|r| r.map(Frame::data)))
+            }
+            #[cfg(all(feature = "fs", target_os = "linux"))]
+            Kind::Spliced(s) => {
+                if let Some(splice) = s.splice.take() {
+                    s.queue.push(splice);
+                }
+                let n = s.remaining.min(super::splice::piece() as u64);
+                s.remaining -= n;
+                Poll::Ready(
+                    (n > 0).then(|| Ok(Frame::data(super::splice::placeholder(n as usize)))),
+                )
+            }
             Kind::Boxed(b) => return b.as_mut().poll_frame(cx),
         };
         match &data {
@@ -189,6 +261,10 @@ impl http_body::Body for ResBody {
     fn is_end_stream(&self) -> bool {
         match &self.kind {
             Kind::Boxed(b) => b.is_end_stream(),
+            #[cfg(feature = "fs")]
+            Kind::File(_, remaining) => self.trailers.is_none() && *remaining == 0,
+            #[cfg(all(feature = "fs", target_os = "linux"))]
+            Kind::Spliced(s) => s.remaining == 0,
             kind => self.trailers.is_none() && matches!(kind, Kind::Full(None) | Kind::Sized(_, 0)),
         }
     }
@@ -201,6 +277,10 @@ impl http_body::Body for ResBody {
             Kind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Stream(_) => SizeHint::default(),
             Kind::Sized(_, remaining) => SizeHint::with_exact(*remaining),
+            #[cfg(feature = "fs")]
+            Kind::File(_, remaining) => SizeHint::with_exact(*remaining),
+            #[cfg(all(feature = "fs", target_os = "linux"))]
+            Kind::Spliced(s) => SizeHint::with_exact(s.remaining),
             Kind::Boxed(b) => b.size_hint(),
         }
     }

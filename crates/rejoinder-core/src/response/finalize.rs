@@ -138,7 +138,7 @@ impl Response {
             #[cfg(feature = "fs")]
             Body::File(f) => {
                 let len = f.len();
-                return ResBody::sized(Box::pin(f.into_stream()), len);
+                return ResBody::file(f.into_stream(), len);
             }
         };
         // The connection writes the exact Content-Length of a full body

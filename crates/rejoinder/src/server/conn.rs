@@ -52,7 +52,14 @@ pub(crate) struct ConnState {
     /// Set when a deadline earlier than `armed` appeared.
     rearm: AtomicBool,
     waker: AtomicWaker,
+    /// The files this connection's socket sends with `sendfile` (plain
+    /// TCP on Linux only; see rejoinder-core's `body::splice`).
+    #[cfg(all(feature = "fs", target_os = "linux"))]
+    splices: Option<Arc<Splices>>,
 }
+
+#[cfg(all(feature = "fs", target_os = "linux"))]
+type Splices = rejoinder_core::body::splice::SpliceQueue;
 
 impl std::fmt::Debug for ConnState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -67,8 +74,11 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl ConnState {
-    /// A connection accepted now.
-    pub(crate) fn new(header_read: Duration, keep_alive: Duration) -> Arc<ConnState> {
+    /// A connection accepted now; `plain`: it is plain TCP (no TLS), so
+    /// whole files may go out with `sendfile`.
+    pub(crate) fn new(header_read: Duration, keep_alive: Duration, plain: bool) -> Arc<ConnState> {
+        #[cfg(not(all(feature = "fs", target_os = "linux")))]
+        let _ = plain;
         let header_ms = millis(header_read);
         Arc::new(ConnState {
             epoch: Instant::now(),
@@ -81,6 +91,8 @@ impl ConnState {
             armed: AtomicU64::new(header_ms),
             rearm: AtomicBool::new(false),
             waker: AtomicWaker::new(),
+            #[cfg(all(feature = "fs", target_os = "linux"))]
+            splices: plain.then(Arc::default),
         })
     }
 
@@ -232,31 +244,47 @@ pin_project_lite::pin_project! {
         #[pin]
         response: F,
         guard: Option<Guard>,
+        http1: bool,
     }
 }
 
 impl<F> Answer<F> {
-    pub(crate) fn new(response: F, guard: Guard) -> Self {
+    /// `http1`: the request came over HTTP/1.x (whose writer can send a
+    /// whole file with `sendfile`).
+    pub(crate) fn new(response: F, guard: Guard, http1: bool) -> Self {
         Answer {
             response,
             guard: Some(guard),
+            http1,
         }
     }
 }
 
-impl<F, B> std::future::Future for Answer<F>
+impl<F> std::future::Future for Answer<F>
 where
-    F: std::future::Future<Output = http::Response<B>>,
+    F: std::future::Future<Output = http::Response<rejoinder_core::ResBody>>,
 {
-    type Output = Result<http::Response<Tracked<B>>, std::convert::Infallible>;
+    type Output =
+        Result<http::Response<Tracked<rejoinder_core::ResBody>>, std::convert::Infallible>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let res = std::task::ready!(this.response.poll(cx));
+        #[allow(unused_mut)]
+        let mut res = std::task::ready!(this.response.poll(cx));
         let guard = this
             .guard
             .take()
             .expect("an Answer is not polled after it is ready");
+        // Nothing stands between this body and hyper's HTTP/1 writer now:
+        // an untouched file body may go out by `sendfile`.
+        #[cfg(all(feature = "fs", target_os = "linux"))]
+        if *this.http1 {
+            if let Some(queue) = &guard.0.splices {
+                res.body_mut().splice_into(queue);
+            }
+        }
+        #[cfg(not(all(feature = "fs", target_os = "linux")))]
+        let _ = this.http1;
         Poll::Ready(Ok(res.map(|body| Tracked::new(body, guard))))
     }
 }
@@ -299,6 +327,24 @@ impl<S> Watched<S> {
     }
 }
 
+#[cfg(all(feature = "fs", target_os = "linux"))]
+impl<S: super::socket::Plain> Watched<S> {
+    /// Writes through the connection's file queue while files wait in it
+    /// (their placeholder bytes become `sendfile`s); `None` otherwise.
+    #[inline]
+    fn poll_splice(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Option<Poll<io::Result<usize>>> {
+        let queue = self.state.splices.as_ref()?;
+        if queue.is_empty() {
+            return None;
+        }
+        Some(queue.poll_write(self.stream.tcp()?, cx, bufs))
+    }
+}
+
 impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -326,14 +372,19 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     }
 }
 
-impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+impl<S: AsyncWrite + Unpin + super::socket::Plain> AsyncWrite for Watched<S> {
     #[inline]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        let this = self.get_mut();
+        #[cfg(all(feature = "fs", target_os = "linux"))]
+        if let Some(polled) = this.poll_splice(cx, &[io::IoSlice::new(buf)]) {
+            return polled;
+        }
+        Pin::new(&mut this.stream).poll_write(cx, buf)
     }
 
     #[inline]
@@ -342,7 +393,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        #[cfg(all(feature = "fs", target_os = "linux"))]
+        if let Some(polled) = this.poll_splice(cx, bufs) {
+            return polled;
+        }
+        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
     }
 
     #[inline]

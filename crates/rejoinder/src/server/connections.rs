@@ -61,10 +61,11 @@ impl Connections for AppConnections {
             let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
                 // An app is one `Arc`, the connection another: each request
                 // clones two pointers, and the request keeps the second.
+                let http1 = req.version() <= http::Version::HTTP_11;
                 let response = app
                     .clone()
                     .respond(req.map(RequestBody::from), Some(info.clone()));
-                Answer::new(response, requests.begin())
+                Answer::new(response, requests.begin(), http1)
             });
             let conn = builder
                 .serve_connection_with_upgrades(io, service)

@@ -274,7 +274,12 @@ impl Serve {
                 continue;
             };
             let _ = stream.set_nodelay(true);
-            let state = ConnState::new(limits.header_read_timeout, limits.keep_alive_timeout);
+            #[cfg(feature = "tls")]
+            let plain = tls.is_none();
+            #[cfg(not(feature = "tls"))]
+            let plain = true;
+            let state =
+                ConnState::new(limits.header_read_timeout, limits.keep_alive_timeout, plain);
             let serve_one = connections.next(&builder);
             let stop = stopped.clone();
             #[cfg(feature = "tls")]

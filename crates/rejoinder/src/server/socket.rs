@@ -17,6 +17,24 @@ pub(crate) enum Socket {
     Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
 }
 
+/// A stream that may be plain TCP underneath (for `sendfile`).
+pub(crate) trait Plain {
+    /// The TCP stream, when bytes written to it go out as they are.
+    #[cfg_attr(not(all(feature = "fs", target_os = "linux")), allow(dead_code))]
+    fn tcp(&self) -> Option<&TcpStream>;
+}
+
+impl Plain for Socket {
+    #[inline]
+    fn tcp(&self) -> Option<&TcpStream> {
+        match self {
+            Socket::Tcp(s) => Some(s),
+            #[cfg(feature = "tls")]
+            Socket::Tls(_) => None,
+        }
+    }
+}
+
 impl AsyncRead for Socket {
     #[inline]
     fn poll_read(
