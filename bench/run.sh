@@ -15,6 +15,8 @@
 #   CONNS     wrk connections (default 64)
 #   BASE_PORT first port; hyper, axum, rejoinder use BASE_PORT+0/1/2 (default 18080)
 #   OTHER_WARN flag runs where other work took more than this % of a core (default 15)
+#   ENDPOINTS any of "plaintext json 1m" (default "plaintext json"; 1m: a 1 MiB
+#             body from memory, whose CPU ratio is the inverse of throughput per core)
 # See bench/README.md for what the numbers mean.
 
 set -euo pipefail
@@ -26,7 +28,7 @@ WARMUP=${WARMUP:-2}
 CONNS=${CONNS:-64}
 BASE_PORT=${BASE_PORT:-18080}
 OTHER_WARN=${OTHER_WARN:-15}
-ENDPOINTS=(plaintext json)
+read -r -a ENDPOINTS <<<"${ENDPOINTS:-plaintext json}"
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT_DIR=$(cd "$BENCH_DIR/.." && pwd)
@@ -44,6 +46,10 @@ read -r -a SERVER_LIST <<<"$SERVERS"
 [[ ${#SERVER_LIST[@]} -gt 0 ]] || die "SERVERS is empty"
 for s in "${SERVER_LIST[@]}"; do
     case $s in hyper | axum | rejoinder) ;; *) die "unknown server '$s' (want hyper, axum, rejoinder)" ;; esac
+done
+[[ ${#ENDPOINTS[@]} -gt 0 ]] || die "ENDPOINTS is empty"
+for e in "${ENDPOINTS[@]}"; do
+    case $e in plaintext | json | 1m) ;; *) die "unknown endpoint '$e' (want plaintext, json, 1m)" ;; esac
 done
 for knob in ROUNDS DURATION WARMUP CONNS BASE_PORT OTHER_WARN; do
     [[ ${!knob} =~ ^[1-9][0-9]*$ ]] || die "$knob must be a positive integer, got '${!knob}'"
@@ -226,7 +232,11 @@ for ((round = 1; round <= ROUNDS; round++)); do
     for ((k = 0; k < n; k++)); do
         name=${SERVER_LIST[$(((k + round - 1) % n))]}
         port=$(port_of "$name")
-        if ((round % 2)); then order=("${ENDPOINTS[@]}"); else order=(json plaintext); fi
+        order=("${ENDPOINTS[@]}")
+        if ((round % 2 == 0)); then
+            order=()
+            for ((i = ${#ENDPOINTS[@]} - 1; i >= 0; i--)); do order+=("${ENDPOINTS[$i]}"); done
+        fi
         start_server "$name" "$port"
         for endpoint in "${order[@]}"; do
             measure "$round" "$name" "$port" "$endpoint"

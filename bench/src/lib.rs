@@ -8,6 +8,10 @@ pub mod alloc_count;
 #[global_allocator]
 static ALLOCATOR: alloc_count::Counting = alloc_count::Counting;
 
+/// The body of every server's `/1m` route: one MiB, the same static bytes
+/// for each (run.sh's `ENDPOINTS="... 1m"`, proxy.sh's upstream).
+pub static MIB: [u8; 1 << 20] = [b'x'; 1 << 20];
+
 /// The port to listen on: the first argument, else `PORT`, else 8080.
 ///
 /// # Panics

@@ -1,4 +1,4 @@
-//! axum 0.8 peer: the same two routes through `Router`.
+//! axum 0.8 peer: the same routes through `Router`.
 
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
@@ -23,12 +23,20 @@ async fn json() -> Json<Message> {
     })
 }
 
+async fn mib() -> impl IntoResponse {
+    (
+        [(CONTENT_TYPE, "application/octet-stream")],
+        axum::body::Bytes::from_static(&rejoinder_bench::MIB),
+    )
+}
+
 fn main() -> std::io::Result<()> {
     let port = rejoinder_bench::port();
     rejoinder_bench::runtime()?.block_on(async move {
         let app = Router::new()
             .route("/plaintext", get(plaintext))
-            .route("/json", get(json));
+            .route("/json", get(json))
+            .route("/1m", get(mib));
         // axum 0.8 leaves TCP_NODELAY off; set it like the other two do.
         let listener = TcpListener::bind(("127.0.0.1", port)).await?.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);

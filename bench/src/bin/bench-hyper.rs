@@ -37,6 +37,14 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
                 .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             res
         }
+        "/1m" => {
+            let mut res = Response::new(Full::new(Bytes::from_static(&rejoinder_bench::MIB)));
+            res.headers_mut().insert(
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            );
+            res
+        }
         _ => {
             let mut res = Response::new(Full::new(Bytes::new()));
             *res.status_mut() = StatusCode::NOT_FOUND;

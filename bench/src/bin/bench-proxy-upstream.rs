@@ -13,7 +13,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use tokio::net::TcpListener;
 
-static MIB: [u8; 1 << 20] = [b'x'; 1 << 20];
+use rejoinder_bench::MIB;
 
 async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
     let (body, ct) = match req.uri().path() {

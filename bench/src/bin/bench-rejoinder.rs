@@ -1,4 +1,4 @@
-//! rejoinder: the same two routes in one handler that matches on the path.
+//! rejoinder: the same routes in one handler that matches on the path.
 
 use rejoinder::{App, Context, Json};
 use serde::Serialize;
@@ -28,6 +28,10 @@ fn main() -> std::io::Result<()> {
                     ctx.res.set_body(Json(&Message {
                         message: "Hello, World!",
                     }));
+                }
+                "/1m" => {
+                    ctx.res
+                        .set_body(rejoinder::Bytes::from_static(&rejoinder_bench::MIB));
                 }
                 _ => {} // untouched: 404 Not Found
             }
