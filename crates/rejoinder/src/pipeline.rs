@@ -91,11 +91,16 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
         };
         if !refused {
             let chain = Next::new(&inner.middleware, &inner.handler).run(&mut ctx);
-            let chain = tracing::Instrument::instrument(chain, span.clone());
-            match inner.limits.request_timeout {
-                None => chain.await,
-                Some(limit) => {
-                    if tokio::time::timeout(limit, chain).await.is_err() {
+            match (inner.limits.request_timeout, traced) {
+                // The common case, with nothing around the chain: no span
+                // to enter on every poll, no timer.
+                (None, false) => chain.await,
+                (None, true) => tracing::Instrument::instrument(chain, span.clone()).await,
+                (Some(limit), _) => {
+                    // Boxed: the timer would make every request's future
+                    // (moved several times on its way into hyper) larger.
+                    let chain = tracing::Instrument::instrument(chain, span.clone());
+                    if Box::pin(tokio::time::timeout(limit, chain)).await.is_err() {
                         tracing::warn!(?limit, "request timed out; the handler was dropped");
                         ctx.res = crate::limits::Limits::timed_out(limit);
                     }
@@ -106,7 +111,8 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
             crate::panic::catch("a late handler", || handler(&ctx.req, &mut ctx.res));
         }
         if let Some(on_error) = ctx.res.take_stream_error_handler() {
-            first_chunk_or_error(&mut ctx.res, &on_error).await;
+            // Boxed, as the timeout above: rare, and kept out of the size.
+            Box::pin(first_chunk_or_error(&mut ctx.res, &on_error)).await;
         }
         let method = ctx.req.method().clone();
         rejoinder_core::conditional::apply(&mut ctx.res, &method, ctx.req.headers());

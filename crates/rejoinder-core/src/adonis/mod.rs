@@ -187,7 +187,7 @@ impl AdonisResponse for Response {
         B: Into<Bytes>,
         E: Into<crate::BoxError>,
     {
-        self.stream_error = Some(on_error.unwrap_or_else(|| {
+        self.rare_mut().stream_error = Some(on_error.unwrap_or_else(|| {
             std::sync::Arc::new(|_: &crate::BoxError| ("Internal Server Error".to_owned(), 500))
         }));
         self.set_body(Body::stream(stream))

@@ -56,7 +56,7 @@ impl Response {
     /// (412 Precondition Failed).
     pub(crate) fn drop_representation(&mut self) {
         self.body = None;
-        self.trailers = None;
+        self.take_trailers();
         self.strip_content_headers();
         if !self.headers.is_empty() {
             for name in [

@@ -85,7 +85,7 @@ impl Response {
                 }
             }
         };
-        let wire = match self.trailers.take().filter(|t| !t.is_empty()) {
+        let wire = match self.take_trailers().filter(|t| !t.is_empty()) {
             Some(trailers) if !status::is_empty(code) && method != Method::HEAD => {
                 if let Some(v) = trailers.declaration() {
                     self.headers.insert(header::TRAILER, v);
@@ -99,7 +99,9 @@ impl Response {
         let mut response = http::Response::new(wire);
         *response.status_mut() = self.status;
         *response.version_mut() = Version::HTTP_11;
-        *response.headers_mut() = std::mem::take(&mut self.headers);
+        // Swapped, not assigned: the new response's empty map is not
+        // dropped here (this response is dropped empty anyway).
+        std::mem::swap(response.headers_mut(), &mut self.headers);
         Finalized { response, reason }
     }
 

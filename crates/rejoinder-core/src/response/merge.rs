@@ -83,17 +83,19 @@ impl Response {
             };
             self.headers.append(name, v);
         }
-        if let Some(t) = value.trailers.take().filter(|t| !t.is_empty()) {
-            self.trailers = Some(t);
+        if let Some(t) = value.take_trailers().filter(|t| !t.is_empty()) {
+            self.rare_mut().trailers = Some(t);
         }
         if value.source != Source::Service {
             self.source = value.source;
         }
-        if let Some(cause) = value.error_cause.take() {
-            self.error_cause = Some(cause);
-        }
-        if let Some(on_error) = value.stream_error.take() {
-            self.stream_error = Some(on_error);
+        if let Some(rare) = value.rare.as_mut() {
+            if let Some(cause) = rare.error_cause.take() {
+                self.rare_mut().error_cause = Some(cause);
+            }
+            if let Some(on_error) = rare.stream_error.take() {
+                self.rare_mut().stream_error = Some(on_error);
+            }
         }
     }
 }

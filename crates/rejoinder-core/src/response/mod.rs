@@ -84,9 +84,35 @@ pub struct Response {
     pub(crate) infer_type: bool,
     pub(crate) headers_sent: bool,
     pub(crate) source: Source,
+    /// What few responses carry, boxed: a response moves by value through
+    /// every future on its way to the wire, and these would make it 64
+    /// bytes larger for all.
+    pub(crate) rare: Option<Box<Rare>>,
+}
+
+/// The parts of a response that few responses have.
+#[derive(Default)]
+pub(crate) struct Rare {
     pub(crate) error_cause: Option<crate::error::Cause>,
     pub(crate) stream_error: Option<StreamErrorHandler>,
     pub(crate) trailers: Option<crate::trailers::Trailers>,
+}
+
+impl Response {
+    /// The rare parts, made on first use.
+    pub(crate) fn rare_mut(&mut self) -> &mut Rare {
+        self.rare.get_or_insert_with(Default::default)
+    }
+
+    /// The rare parts, if any were made.
+    pub(crate) fn rare(&self) -> Option<&Rare> {
+        self.rare.as_deref()
+    }
+
+    /// Takes the trailers out.
+    pub(crate) fn take_trailers(&mut self) -> Option<crate::trailers::Trailers> {
+        self.rare.as_mut().and_then(|r| r.trailers.take())
+    }
 }
 
 /// Who decided the status: nobody yet (404), a body (200), or a caller.
@@ -135,26 +161,26 @@ impl Response {
             infer_type: false,
             headers_sent: false,
             source: Source::Service,
-            error_cause: None,
-            stream_error: None,
-            trailers: None,
+            rare: None,
         }
     }
 
     /// The trailers, if any were set.
     pub fn trailers(&self) -> Option<&crate::trailers::Trailers> {
-        self.trailers.as_ref().filter(|t| !t.is_empty())
+        self.rare()?.trailers.as_ref().filter(|t| !t.is_empty())
     }
 
     /// The trailers, to add to (see [`trailers`](crate::trailers)).
     pub fn trailers_mut(&mut self) -> &mut crate::trailers::Trailers {
-        self.trailers.get_or_insert_with(Default::default)
+        self.rare_mut()
+            .trailers
+            .get_or_insert_with(Default::default)
     }
 
     #[doc(hidden)]
     /// The early-failure handler of a body set with [`stream`](Self::stream).
     pub fn take_stream_error_handler(&mut self) -> Option<StreamErrorHandler> {
-        self.stream_error.take()
+        self.rare.as_mut()?.stream_error.take()
     }
 
     /// Where this response came from.
@@ -173,13 +199,13 @@ impl Response {
     /// refused operation or a panic (vapr's `res.error`). Visible to code
     /// that runs after the handler.
     pub fn error_cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
-        self.error_cause.as_deref()
+        self.rare()?.error_cause.as_deref()
     }
 
     #[doc(hidden)]
     /// The error cause, shared (for keeping it past the response).
     pub fn error_cause_shared(&self) -> Option<crate::http_error::Cause> {
-        self.error_cause.clone()
+        self.rare()?.error_cause.clone()
     }
 
     /// A response for an error: `status`, the error kept as its
@@ -209,7 +235,7 @@ impl Response {
     pub fn from_cause(status: StatusCode, cause: crate::Cause) -> Response {
         let mut res = Response::new();
         res.apply_status(status);
-        res.error_cause = Some(cause);
+        res.rare_mut().error_cause = Some(cause);
         res.source = Source::Error;
         res
     }
@@ -218,7 +244,7 @@ impl Response {
     /// Records the error behind this response and marks its source as
     /// [`Source::Error`].
     pub fn set_error_cause(&mut self, cause: crate::http_error::Cause) -> &mut Self {
-        self.error_cause = Some(cause);
+        self.rare_mut().error_cause = Some(cause);
         self.source = Source::Error;
         self
     }

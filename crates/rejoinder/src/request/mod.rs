@@ -70,7 +70,9 @@ pub struct Request {
     body: Option<RequestBody>,
     body_limit: usize,
     /// Made on first use (`id()`, an error body, the log phase, the span).
-    id: std::sync::OnceLock<HeaderValue>,
+    /// Boxed: 16 bytes in every request's future instead of 48, and the
+    /// box is made only for a request whose id is used.
+    id: std::sync::OnceLock<Box<HeaderValue>>,
     conn: Option<ConnectionInfo>,
     #[cfg(feature = "cookies")]
     cookies: cookies::Jar,
@@ -137,12 +139,12 @@ impl Request {
 
     pub(crate) fn id_value(&self) -> &HeaderValue {
         self.id
-            .get_or_init(|| crate::request_id::for_request(&self.head.headers))
+            .get_or_init(|| Box::new(crate::request_id::for_request(&self.head.headers)))
     }
 
     /// The id, if it was made.
     pub(crate) fn id_if_used(&self) -> Option<&HeaderValue> {
-        self.id.get()
+        self.id.get().map(|id| &**id)
     }
 
     /// The method.
@@ -278,7 +280,7 @@ impl Request {
             body: None,
             body_limit: self.body_limit,
             // The copy and the original name the request alike.
-            id: std::sync::OnceLock::from(self.id_value().clone()),
+            id: std::sync::OnceLock::from(Box::new(self.id_value().clone())),
             conn: self.conn.clone(),
             #[cfg(feature = "cookies")]
             cookies: cookies::Jar::default(),
