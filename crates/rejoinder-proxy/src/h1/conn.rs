@@ -155,7 +155,12 @@ impl Conn {
                 }
             }
             loop {
-                match parse::parse(&mut self.buf)? {
+                let parsed = if self.buf.is_empty() {
+                    None
+                } else {
+                    parse::parse(&mut self.buf)?
+                };
+                match parsed {
                     Some(head) if head.status == StatusCode::SWITCHING_PROTOCOLS => {
                         return Poll::Ready(if upgrade {
                             Ok(head)

@@ -30,24 +30,27 @@ pub(crate) fn write(
 ) -> Framing {
     buf.clear();
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let size: usize = parts
-        .headers
-        .iter()
-        .map(|(n, v)| n.as_str().len() + v.len() + 4)
-        .sum();
-    buf.reserve(parts.method.as_str().len() + target.len() + size + 48);
+    // The buffer is the connection's, kept from one request to the next:
+    // sized by the first heads, rarely grown after.
+    buf.reserve(target.len() + 256);
     buf.extend_from_slice(parts.method.as_str().as_bytes());
     buf.push(b' ');
     buf.extend_from_slice(target.as_bytes());
     buf.extend_from_slice(b" HTTP/1.1\r\n");
-    let declared = declared_length(parts.headers.get_all(header::CONTENT_LENGTH).iter());
+    // The lengths the client declared (all must agree, or none is kept).
+    let mut declared: Option<Option<u64>> = None;
     for (name, value) in &parts.headers {
         // The framing is written below, once, whatever the client sent.
-        if name == header::TRANSFER_ENCODING || name == header::CONTENT_LENGTH {
+        if name == header::CONTENT_LENGTH {
+            declared = Some(agree(declared, value));
+            continue;
+        }
+        if name == header::TRANSFER_ENCODING {
             continue;
         }
         line(buf, name.as_str().as_bytes(), value.as_bytes());
     }
+    let declared = declared.flatten();
     let framing = if let Some(n) = declared {
         line(buf, b"content-length", n.to_string().as_bytes());
         if n == 0 {
@@ -82,19 +85,21 @@ fn line(buf: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     buf.extend_from_slice(b"\r\n");
 }
 
-/// The one length all `Content-Length` values agree on (`None` for none,
-/// or for values that disagree or are not numbers: the body is then
-/// framed by what it is).
-fn declared_length<'a>(values: impl Iterator<Item = &'a HeaderValue>) -> Option<u64> {
-    let mut found = None;
-    for v in values {
-        for part in v.as_bytes().split(|b| *b == b',') {
-            let n = super::parse::decimal(part.trim_ascii())?;
-            if found.is_some_and(|f| f != n) {
-                return None;
-            }
-            found = Some(n);
+/// The one length the `Content-Length` values so far (`so_far`) and
+/// `value` agree on (`None` when they disagree or are not numbers: the
+/// body is then framed by what it is).
+fn agree(so_far: Option<Option<u64>>, value: &HeaderValue) -> Option<u64> {
+    let mut found = match so_far {
+        Some(None) => return None,
+        Some(Some(n)) => Some(n),
+        None => None,
+    };
+    for part in value.as_bytes().split(|b| *b == b',') {
+        let n = super::parse::decimal(part.trim_ascii())?;
+        if found.is_some_and(|f| f != n) {
+            return None;
         }
+        found = Some(n);
     }
     found
 }

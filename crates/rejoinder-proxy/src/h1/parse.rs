@@ -31,6 +31,46 @@ pub(crate) struct Head {
     /// The reason phrase when it is not the status's usual one.
     pub(crate) reason: Option<String>,
     pub(crate) headers: HeaderMap,
+    /// What the framing fields said, noted while the head was parsed (so
+    /// no field is looked up again).
+    fields: Fields,
+}
+
+/// The framing fields of a head.
+#[derive(Debug, Default, Clone, Copy)]
+struct Fields {
+    /// The one `Content-Length`, or why there is none to trust.
+    length: Option<Result<u64, &'static str>>,
+    /// A `Transfer-Encoding` was sent.
+    transfer: bool,
+    /// `Connection: close` was sent.
+    close: bool,
+}
+
+impl Fields {
+    fn note(&mut self, name: &HeaderName, value: &[u8]) {
+        if name == header::CONTENT_LENGTH {
+            for part in value.split(|b| *b == b',') {
+                let n = decimal(part.trim_ascii());
+                self.length = match (self.length, n) {
+                    (Some(Err(e)), _) => Some(Err(e)),
+                    (_, None) => Some(Err("the upstream's Content-Length is invalid")),
+                    (Some(Ok(l)), Some(n)) if l != n => {
+                        Some(Err("the upstream sent conflicting Content-Lengths"))
+                    }
+                    (_, Some(n)) => Some(Ok(n)),
+                };
+            }
+        } else if name == header::TRANSFER_ENCODING {
+            self.transfer = true;
+        } else if name == header::CONNECTION
+            && value
+                .split(|b| *b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+        {
+            self.close = true;
+        }
+    }
 }
 
 /// An invalid-data error: the upstream broke the protocol.
@@ -75,20 +115,30 @@ pub(crate) fn parse(buf: &mut BytesMut) -> io::Result<Option<Head>> {
         .reason
         .filter(|r| !r.is_empty() && Some(*r) != status.canonical_reason())
         .map(str::to_owned);
-    // Where each field is in the buffer, to cut its value out of the
-    // frozen head without a copy.
-    let mut spans = Vec::with_capacity(res.headers.len());
-    for h in res.headers.iter() {
-        let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| invalid("the upstream sent an invalid header name"))?;
-        let start = h.value.as_ptr() as usize - base;
-        spans.push((name, start, start + h.value.len()));
+    // Where each field's name and value are in the buffer, to cut the
+    // values out of the frozen head without a copy.
+    let mut spans = [(0u32, 0u32, 0u32, 0u32); MAX_HEADERS];
+    let count = res.headers.len();
+    for (span, h) in spans.iter_mut().zip(res.headers.iter()) {
+        let at = |s: &[u8]| (s.as_ptr() as usize - base) as u32;
+        *span = (
+            at(h.name.as_bytes()),
+            h.name.len() as u32,
+            at(h.value),
+            h.value.len() as u32,
+        );
     }
     let head = buf.split_to(len).freeze();
-    let mut headers = HeaderMap::with_capacity(spans.len());
-    for (name, start, end) in spans {
-        let value = HeaderValue::from_maybe_shared(head.slice(start..end))
+    // Room for what the proxy adds (Via, a request id) without a growth.
+    let mut headers = HeaderMap::with_capacity(count + 4);
+    let mut fields = Fields::default();
+    for &(name, name_len, value, value_len) in &spans[..count] {
+        let (name, value) = (name as usize, value as usize);
+        let name = HeaderName::from_bytes(&head[name..name + name_len as usize])
+            .map_err(|_| invalid("the upstream sent an invalid header name"))?;
+        let value = HeaderValue::from_maybe_shared(head.slice(value..value + value_len as usize))
             .map_err(|_| invalid("the upstream sent an invalid header value"))?;
+        fields.note(&name, value.as_bytes());
         headers.append(name, value);
     }
     Ok(Some(Head {
@@ -96,6 +146,7 @@ pub(crate) fn parse(buf: &mut BytesMut) -> io::Result<Option<Head>> {
         version,
         reason,
         headers,
+        fields,
     }))
 }
 
@@ -123,7 +174,7 @@ pub(crate) fn framing(head: &mut Head, head_request: bool) -> io::Result<Decoder
     if head_request || (100..200).contains(&status) || status == 204 || status == 304 {
         return Ok(Decoder::empty());
     }
-    if head.headers.contains_key(header::TRANSFER_ENCODING) {
+    if head.fields.transfer {
         head.headers.remove(header::CONTENT_LENGTH);
         let last = head
             .headers
@@ -139,33 +190,17 @@ pub(crate) fn framing(head: &mut Head, head_request: bool) -> io::Result<Decoder
             _ => Decoder::close(),
         });
     }
-    let mut length = None;
-    for v in head.headers.get_all(header::CONTENT_LENGTH) {
-        for part in v.as_bytes().split(|b| *b == b',') {
-            let n = decimal(part.trim_ascii())
-                .ok_or_else(|| invalid("the upstream's Content-Length is invalid"))?;
-            if length.is_some_and(|l| l != n) {
-                return Err(invalid("the upstream sent conflicting Content-Lengths"));
-            }
-            length = Some(n);
-        }
+    match head.fields.length {
+        Some(Ok(n)) => Ok(Decoder::length(n)),
+        Some(Err(e)) => Err(invalid(e)),
+        None => Ok(Decoder::close()),
     }
-    Ok(match length {
-        Some(n) => Decoder::length(n),
-        None => Decoder::close(),
-    })
 }
 
 /// Whether the connection may carry another request after this response:
 /// HTTP/1.1 without `Connection: close`.
 pub(crate) fn keep_alive(head: &Head) -> bool {
-    head.version == Version::HTTP_11
-        && !head
-            .headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
-            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+    head.version == Version::HTTP_11 && !head.fields.close
 }
 
 #[cfg(test)]
