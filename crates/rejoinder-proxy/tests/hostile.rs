@@ -384,3 +384,35 @@ async fn a_request_the_upstream_dropped_on_a_pooled_connection_goes_on_a_fresh_o
     let (parts, _) = send(request("POST", &gw.url("/0"), "payload")).await;
     assert_eq!(parts.status, 502);
 }
+
+#[tokio::test]
+async fn an_answer_before_the_upload_is_done_reaches_the_client() {
+    // The upstream answers 413 as soon as it has the head and closes,
+    // while the client is still sending a body larger than the socket
+    // buffers.
+    let (addr, _) = raw_upstream(|_| {
+        (
+            b"HTTP/1.1 413 Payload Too Large\r\nconnection: close\r\ncontent-length: 3\r\n\r\nbig"
+                .to_vec(),
+            true,
+        )
+    })
+    .await;
+    let gw = gateway(proxy_to(&[format!("http://{addr}")])).await;
+    let body = vec![b'u'; 4 << 20];
+    let go = async {
+        match client().request(request("POST", &gw.url("/0"), body)).await {
+            Ok(res) => Some(res.status().as_u16()),
+            // The server may close the client's connection mid-upload.
+            Err(_) => None,
+        }
+    };
+    let status = tokio::time::timeout(Duration::from_secs(10), go)
+        .await
+        .expect("the proxy hung on an early answer");
+    println!("early answer: {status:?}");
+    assert!(matches!(status, Some(413) | None), "{status:?}");
+    // And it keeps serving.
+    let fine = exchange(&gw.url("/0")).await;
+    assert!(matches!(fine, Outcome::Whole(413, _)), "{fine:?}");
+}
