@@ -18,8 +18,13 @@ use super::upload::{Upload, UploadError};
 use super::Release;
 use crate::body::UpstreamBody;
 
-/// What a read asks room for in the buffer.
+/// What a read asks room for in the buffer at first.
 const READ: usize = 16 * 1024;
+
+/// The most a read asks room for: a large body comes in large chunks
+/// (each chunk costs the same to pass on, whatever its size), as hyper's
+/// adaptive read buffer does.
+const MAX_READ: usize = 512 * 1024;
 
 /// The most interim (1xx) responses skipped before the real one.
 const MAX_INTERIM: usize = 16;
@@ -34,6 +39,9 @@ pub(crate) struct Conn {
     head: Vec<u8>,
     /// It has carried an exchange before (it came from the pool).
     reused: bool,
+    /// The room the next read asks for: doubled after a read that filled
+    /// it, halved after one that used less than half.
+    read_size: usize,
 }
 
 /// The upstream's answer on HTTP/1.1.
@@ -79,6 +87,7 @@ impl Conn {
             buf: BytesMut::new(),
             head: Vec::new(),
             reused: false,
+            read_size: READ,
         }
     }
 
@@ -103,13 +112,21 @@ impl Conn {
 
     /// Reads more into the buffer: the bytes read, 0 at the close.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < READ / 4 {
-            self.buf.reserve(READ);
+        if self.buf.capacity() - self.buf.len() < self.read_size / 4 {
+            self.buf.reserve(self.read_size);
         }
+        let room = self.buf.capacity() - self.buf.len();
         loop {
             std::task::ready!(self.io.poll_read_ready(cx))?;
             match self.io.try_read_buf(&mut self.buf) {
-                Ok(n) => return Poll::Ready(Ok(n)),
+                Ok(n) => {
+                    if n == room && self.read_size < MAX_READ {
+                        self.read_size *= 2;
+                    } else if n < self.read_size / 2 && self.read_size > READ {
+                        self.read_size /= 2;
+                    }
+                    return Poll::Ready(Ok(n));
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                 Err(e) => return Poll::Ready(Err(e)),
             }
