@@ -116,21 +116,37 @@ impl Conn {
             self.buf.reserve(self.read_size);
         }
         let room = self.buf.capacity() - self.buf.len();
-        loop {
+        let n = loop {
             std::task::ready!(self.io.poll_read_ready(cx))?;
-            match self.io.try_read_buf(&mut self.buf) {
-                Ok(n) => {
-                    if n == room && self.read_size < MAX_READ {
-                        self.read_size *= 2;
-                    } else if n < self.read_size / 2 && self.read_size > READ {
-                        self.read_size /= 2;
-                    }
-                    return Poll::Ready(Ok(n));
+            // A read shorter than the room drained the socket: answering
+            // `WouldBlock` to `try_io` clears the readiness, so the next
+            // read waits for the reactor instead of trying and getting
+            // `EAGAIN` (what tokio's `AsyncRead` does too).
+            let mut got = None;
+            let (io, buf) = (&self.io, &mut self.buf);
+            match io.try_io(Interest::READABLE, || {
+                let n = io.try_read_buf(buf)?;
+                got = Some(n);
+                if n > 0 && n < room {
+                    Err(io::ErrorKind::WouldBlock.into())
+                } else {
+                    Ok(n)
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            }) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => match got {
+                    Some(n) => break n,
+                    None => continue,
+                },
                 Err(e) => return Poll::Ready(Err(e)),
             }
+        };
+        if n == room && self.read_size < MAX_READ {
+            self.read_size *= 2;
+        } else if n < self.read_size / 2 && self.read_size > READ {
+            self.read_size /= 2;
         }
+        Poll::Ready(Ok(n))
     }
 
     /// Sends `parts` with `body` and reads the answer's head. `upgrade`:
