@@ -24,7 +24,7 @@ pub enum UpstreamError {
     Connect(std::io::Error),
     /// Connecting took longer than the connect timeout (given).
     ConnectTimeout(Duration),
-    /// The connection failed after the request went out (reset, closed,
+    /// An h2c exchange failed after the request went out (reset, closed,
     /// an invalid response head).
     Exchange(hyper::Error),
     /// An HTTP/1.1 exchange failed after the request went out: reset,

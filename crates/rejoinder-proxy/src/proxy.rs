@@ -462,7 +462,7 @@ impl Proxy {
                     Some(in_flight),
                 );
                 // Its items are already the body's (no adapter), and once
-                // ended it keeps answering `None` (hyper's body does).
+                // ended it keeps answering `None` (both upstream bodies do).
                 res.set_body(Body::Stream(Box::pin(down)));
             } else if res.body().is_none() {
                 res.set_body(Bytes::new());
