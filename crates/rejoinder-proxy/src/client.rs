@@ -1,20 +1,22 @@
-//! The upstream connections, pooled per target on hyper's own
-//! `client::conn`: idle HTTP/1.1 senders on a stack (a lock held only for a
-//! push or a pop), one shared sender for an h2c target. Each connection's
-//! task is spawned once, when it is dialled; a sender goes back on the stack
-//! when its response body has been read to the end, and is dropped (the
-//! connection closed) on an error, an upgrade or a body left unread.
+//! The upstream connections, pooled per target: idle HTTP/1.1
+//! connections on a stack (a lock held only for a push or a pop), spoken
+//! to by the crate's own client ([`crate::h1`]) in the request's task, and
+//! one shared sender of hyper's `client::conn::http2` for an h2c target.
+//! An HTTP/1.1 connection goes back on the stack when its response body
+//! has been read to the end, and is closed on an error, an upgrade or a
+//! body left unread.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use hyper::body::Incoming;
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpStream;
 
 use crate::body::UpstreamBody;
 use crate::error::UpstreamError;
+use crate::h1;
 use crate::upstream::{Protocol, Target};
 
 /// The timeouts of an upstream exchange.
@@ -59,20 +61,15 @@ impl Default for Pool {
     }
 }
 
-/// An HTTP/1.1 connection lent to one exchange. [`Lease::release`] puts it
-/// back once the response body has ended; dropped otherwise, it closes.
-pub(crate) struct Lease {
-    sender: http1::SendRequest<UpstreamBody>,
-    target: Arc<Target>,
-    max_idle: usize,
-}
-
-impl Lease {
-    pub(crate) fn release(self) {
-        if !self.sender.is_closed() {
-            self.target.pool.push(self.sender, self.max_idle);
-        }
-    }
+/// What an upstream answered.
+// Moved a few times per request, never stored in bulk: boxing the
+// large variant would cost an allocation per request instead.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Answer {
+    /// An HTTP/1.1 target's head, and its body or upgraded connection.
+    H1(h1::Answer),
+    /// An h2c target's response.
+    H2(http::Response<Incoming>),
 }
 
 /// How one proxy reaches its targets.
@@ -91,55 +88,56 @@ impl Clients {
     }
 
     /// Sends `req` to `target` on a pooled connection (a new one when none
-    /// is idle): the response head, and the HTTP/1.1 connection to give
-    /// back when its body is done.
+    /// is idle) and reads the answer's head. `upgrade`: the request asks
+    /// to switch protocols.
     pub(crate) async fn request(
         &self,
         target: &Arc<Target>,
         req: http::Request<UpstreamBody>,
-    ) -> Result<(http::Response<Incoming>, Option<Lease>), UpstreamError> {
+        upgrade: bool,
+    ) -> Result<Answer, UpstreamError> {
         match target.protocol() {
-            Protocol::Http1 => self.request_h1(target, req).await,
-            Protocol::H2c => self.request_h2(target, req).await.map(|res| (res, None)),
+            Protocol::Http1 => self.request_h1(target, req, upgrade).await.map(Answer::H1),
+            Protocol::H2c => self.request_h2(target, req).await.map(Answer::H2),
         }
     }
 
     async fn request_h1(
         &self,
         target: &Arc<Target>,
-        mut req: http::Request<UpstreamBody>,
-    ) -> Result<(http::Response<Incoming>, Option<Lease>), UpstreamError> {
-        let lease = |sender| Lease {
-            sender,
+        req: http::Request<UpstreamBody>,
+        upgrade: bool,
+    ) -> Result<h1::Answer, UpstreamError> {
+        let release = h1::Release {
             target: target.clone(),
             max_idle: self.pool.max_idle_per_host,
         };
-        // Idle connections first; one that turns out closed before the
-        // request went out hands the request back for the next.
-        while let Some(mut sender) = target.pool.pop(self.pool.idle_timeout) {
-            if !sender.is_ready() && sender.ready().await.is_err() {
+        let (parts, mut body) = req.into_parts();
+        // The most recent idle connection the upstream has not closed; if
+        // it turns out closed before any byte of the answer, the request
+        // goes once more on a fresh connection.
+        while let Some(conn) = target.pool.pop(self.pool.idle_timeout) {
+            if conn.is_closed() {
                 continue;
             }
-            match sender.try_send_request(req).await {
-                Ok(res) => return Ok((res, Some(lease(sender)))),
-                Err(mut e) => match e.take_message() {
-                    Some(back) => req = back,
-                    None => return Err(UpstreamError::Exchange(e.into_error())),
-                },
+            match conn.exchange(&parts, body, upgrade, release.clone()).await {
+                Ok(answer) => return Ok(answer),
+                Err(h1::Failure::Stale(back)) => {
+                    tracing::debug!("a pooled upstream connection was closed; sending again");
+                    body = back;
+                    break;
+                }
+                Err(h1::Failure::Failed(e)) => return Err(UpstreamError::Http1(e)),
             }
         }
-        let io = self.dial(target).await?;
-        let (mut sender, conn) = http1::handshake(io)
-            .await
-            .map_err(|e| UpstreamError::Connect(std::io::Error::other(e)))?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.with_upgrades().await {
-                tracing::debug!(error = %e, "upstream connection failed");
-            }
-        });
-        match sender.try_send_request(req).await {
-            Ok(res) => Ok((res, Some(lease(sender)))),
-            Err(e) => Err(UpstreamError::Exchange(e.into_error())),
+        let conn = h1::Conn::new(self.dial(target).await?);
+        match conn.exchange(&parts, body, upgrade, release).await {
+            Ok(answer) => Ok(answer),
+            Err(h1::Failure::Stale(_)) => Err(UpstreamError::Http1(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the upstream closed the connection before answering",
+            ))),
+            Err(h1::Failure::Failed(e)) => Err(UpstreamError::Http1(e)),
         }
     }
 
@@ -157,7 +155,7 @@ impl Clients {
         let mut sender = match shared {
             Some(s) => s,
             None => {
-                let io = self.dial(target).await?;
+                let io = TokioIo::new(self.dial(target).await?);
                 let (sender, conn) = http2::Builder::new(TokioExecutor::new())
                     .timer(TokioTimer::new())
                     .handshake(io)
@@ -182,7 +180,7 @@ impl Clients {
     }
 
     /// A TCP connection to the target, within the connect timeout.
-    async fn dial(&self, target: &Target) -> Result<TokioIo<TcpStream>, UpstreamError> {
+    async fn dial(&self, target: &Target) -> Result<TcpStream, UpstreamError> {
         let authority = target.authority();
         let host = authority.host();
         let host = host
@@ -197,6 +195,6 @@ impl Clients {
                 Err(_) => return Err(UpstreamError::ConnectTimeout(self.connect)),
             };
         let _ = stream.set_nodelay(true);
-        Ok(TokioIo::new(stream))
+        Ok(stream)
     }
 }

@@ -16,8 +16,52 @@ use http::HeaderMap;
 use http_body::{Body as HttpBody, Frame};
 use rejoinder::BoxError;
 
-use crate::client::Lease;
+use crate::h1;
 use crate::upstream::InFlight;
+
+/// An upstream's response body: from the crate's HTTP/1.1 client or from
+/// hyper's h2c one.
+// Moved a few times per request, never stored in bulk: boxing the
+// large variant would cost an allocation per request instead.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Incoming {
+    /// Nothing (an upgraded connection's).
+    Empty,
+    H1(h1::Body),
+    H2(hyper::body::Incoming),
+}
+
+impl HttpBody for Incoming {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match self.get_mut() {
+            Incoming::Empty => Poll::Ready(None),
+            Incoming::H1(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
+            Incoming::H2(b) => Pin::new(b).poll_frame(cx).map_err(Into::into),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Incoming::Empty => true,
+            Incoming::H1(b) => b.is_end_stream(),
+            Incoming::H2(b) => b.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        match self {
+            Incoming::Empty => http_body::SizeHint::with_exact(0),
+            Incoming::H1(b) => b.size_hint(),
+            Incoming::H2(b) => b.size_hint(),
+        }
+    }
+}
 
 /// Where the upstream's trailers land for the downstream response.
 pub(crate) type TrailerSlot = Arc<Mutex<Option<HeaderMap>>>;
@@ -25,7 +69,7 @@ pub(crate) type TrailerSlot = Arc<Mutex<Option<HeaderMap>>>;
 /// The upstream response body as a stream of chunks for a rejoinder
 /// [`Body::stream`](rejoinder::Body::stream).
 pub(crate) struct Downstream {
-    body: hyper::body::Incoming,
+    body: Incoming,
     idle: Option<Duration>,
     /// Armed on the first wait; moved only when it fires (resetting a
     /// timer for every chunk costs more than reading the clock).
@@ -34,10 +78,8 @@ pub(crate) struct Downstream {
     last_data: Option<tokio::time::Instant>,
     trailers: Option<TrailerSlot>,
     /// A frame taken by [`take_small`] that is not the whole body.
-    first: Option<Result<Frame<Bytes>, hyper::Error>>,
+    first: Option<Result<Frame<Bytes>, BoxError>>,
     _in_flight: Option<InFlight>,
-    /// The upstream connection, given back when the body ends.
-    lease: Option<Lease>,
 }
 
 /// The most bytes a body may have to be taken whole when it is already
@@ -45,21 +87,21 @@ pub(crate) struct Downstream {
 const SMALL: u64 = 64 * 1024;
 
 /// What [`take_small`] found.
+// Moved a few times per request, never stored in bulk: boxing the
+// large variant would cost an allocation per request instead.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Small {
     /// The whole body, already received.
     Whole(Bytes),
     /// Not (all) there yet: stream it, starting with what was taken.
-    Stream(
-        hyper::body::Incoming,
-        Option<Result<Frame<Bytes>, hyper::Error>>,
-    ),
+    Stream(Incoming, Option<Result<Frame<Bytes>, BoxError>>),
 }
 
 /// Takes a small body of known length whole when its bytes have already
 /// arrived (the common case for a short answer: the upstream sent head and
 /// body in one packet), so it is sent as one buffer with its exact length
 /// instead of through a stream. Never waits.
-pub(crate) fn take_small(mut body: hyper::body::Incoming) -> Small {
+pub(crate) fn take_small(mut body: Incoming) -> Small {
     if body.size_hint().exact().is_none_or(|n| n > SMALL) {
         return Small::Stream(body, None);
     }
@@ -78,12 +120,11 @@ pub(crate) fn take_small(mut body: hyper::body::Incoming) -> Small {
 
 impl Downstream {
     pub(crate) fn new(
-        body: hyper::body::Incoming,
-        first: Option<Result<Frame<Bytes>, hyper::Error>>,
+        body: Incoming,
+        first: Option<Result<Frame<Bytes>, BoxError>>,
         idle: Option<Duration>,
         trailers: Option<TrailerSlot>,
         in_flight: Option<InFlight>,
-        lease: Option<Lease>,
     ) -> Self {
         Downstream {
             body,
@@ -93,7 +134,6 @@ impl Downstream {
             trailers,
             first,
             _in_flight: in_flight,
-            lease,
         }
     }
 }
@@ -126,14 +166,6 @@ impl futures_core::Stream for Downstream {
                         if this.sleep.is_some() {
                             this.last_data = Some(tokio::time::Instant::now());
                         }
-                        // The last chunk of a body of known length: the
-                        // connection is free now (the reader may stop at
-                        // the length and never ask for the end).
-                        if this.lease.is_some() && this.body.is_end_stream() {
-                            if let Some(lease) = this.lease.take() {
-                                lease.release();
-                            }
-                        }
                         if data.is_empty() {
                             continue;
                         }
@@ -147,12 +179,9 @@ impl futures_core::Stream for Downstream {
                         }
                     }
                 },
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(Box::new(e)))),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
                 Poll::Ready(None) => {
                     this.sleep = None;
-                    if let Some(lease) = this.lease.take() {
-                        lease.release();
-                    }
                     return Poll::Ready(None);
                 }
                 Poll::Pending => {

@@ -24,9 +24,13 @@ pub enum UpstreamError {
     Connect(std::io::Error),
     /// Connecting took longer than the connect timeout (given).
     ConnectTimeout(Duration),
-    /// The connection failed after the request went out (reset, closed,
+    /// An h2c exchange failed after the request went out (reset, closed,
     /// an invalid response head).
     Exchange(hyper::Error),
+    /// An HTTP/1.1 exchange failed after the request went out: reset,
+    /// closed before the response head, or an invalid head (kind
+    /// [`InvalidData`](std::io::ErrorKind::InvalidData)).
+    Http1(std::io::Error),
     /// No response head within the first-byte timeout.
     FirstByteTimeout(Duration),
     /// No target is usable (passive health took every one out).
@@ -40,7 +44,10 @@ impl UpstreamError {
     /// The status Kong answers with.
     pub fn status(&self) -> u16 {
         match self {
-            UpstreamError::Connect(_) | UpstreamError::Exchange(_) | UpstreamError::Uri => 502,
+            UpstreamError::Connect(_)
+            | UpstreamError::Exchange(_)
+            | UpstreamError::Http1(_)
+            | UpstreamError::Uri => 502,
             UpstreamError::ConnectTimeout(_) | UpstreamError::FirstByteTimeout(_) => 504,
             UpstreamError::NoTarget => 503,
         }
@@ -65,6 +72,7 @@ impl std::fmt::Display for UpstreamError {
                 return write!(f, "connecting to the upstream timed out after {d:?}")
             }
             UpstreamError::Exchange(e) => write!(f, "the upstream exchange failed: {e}")?,
+            UpstreamError::Http1(e) => return write!(f, "the upstream exchange failed: {e}"),
             UpstreamError::FirstByteTimeout(d) => {
                 return write!(f, "the upstream sent no response head within {d:?}")
             }

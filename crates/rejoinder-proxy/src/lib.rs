@@ -15,7 +15,8 @@
 //!   with prior knowledge), round robin or least connections, passive
 //!   health.
 //! - [`Timeouts`], [`Pool`]: connect, first-byte and idle-body timeouts;
-//!   pooled keep-alive connections (hyper-util's client).
+//!   pooled keep-alive connections (HTTP/1.1 on the crate's own client,
+//!   h2c on hyper's).
 //! - [`error`]: upstream failures as Kong answers them (502, 504, 503),
 //!   rendered by [`Context::error`](rejoinder::Context::error).
 //! - [`headers`]: hop-by-hop removal, `X-Forwarded-*`, `Forwarded`, `Via`.
@@ -49,6 +50,7 @@ mod client;
 mod download;
 pub mod error;
 pub mod guide;
+mod h1;
 pub mod headers;
 mod pool;
 mod proxy;

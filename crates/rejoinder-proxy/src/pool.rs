@@ -1,20 +1,22 @@
 //! The connections of one upstream target, kept between exchanges: idle
-//! HTTP/1.1 senders on a stack and the shared h2c sender. A module of its
-//! own so that a target can hold its pool while the client, which lends
-//! the connections, depends on the target and not the other way round.
+//! HTTP/1.1 connections on a stack and the shared h2c sender. A module of
+//! its own so that a target can hold its pool while the client, which
+//! lends the connections, depends on the target and not the other way
+//! round.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use hyper::client::conn::{http1, http2};
+use hyper::client::conn::http2;
 
 use crate::body::UpstreamBody;
+use crate::h1::Conn;
 
-/// The connections of one target: idle HTTP/1.1 senders (the most recent
-/// last) and the h2c sender.
+/// The connections of one target: idle HTTP/1.1 connections (the most
+/// recent last) and the h2c sender.
 #[derive(Default)]
 pub(crate) struct TargetPool {
-    pub(crate) idle: Mutex<Vec<(Instant, http1::SendRequest<UpstreamBody>)>>,
+    pub(crate) idle: Mutex<Vec<(Instant, Conn)>>,
     pub(crate) h2: Mutex<Option<http2::SendRequest<UpstreamBody>>>,
 }
 
@@ -26,22 +28,23 @@ impl std::fmt::Debug for TargetPool {
 }
 
 impl TargetPool {
-    /// The most recently used idle sender that has not been idle too long
-    /// (older ones are dropped: they are below it on the stack).
-    pub(crate) fn pop(&self, idle_timeout: Duration) -> Option<http1::SendRequest<UpstreamBody>> {
+    /// The most recently used idle connection that has not been idle too
+    /// long (older ones are dropped: they are below it on the stack).
+    pub(crate) fn pop(&self, idle_timeout: Duration) -> Option<Conn> {
         let mut idle = self.idle.lock().ok()?;
-        let (since, sender) = idle.pop()?;
+        let (since, conn) = idle.pop()?;
         if since.elapsed() > idle_timeout {
             idle.clear();
             return None;
         }
-        Some(sender)
+        Some(conn)
     }
 
-    pub(crate) fn push(&self, sender: http1::SendRequest<UpstreamBody>, max: usize) {
+    /// Keeps `conn` for a later exchange, unless `max` are kept already.
+    pub(crate) fn push(&self, conn: Conn, max: usize) {
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() < max {
-                idle.push((Instant::now(), sender));
+                idle.push((Instant::now(), conn));
             }
         }
     }

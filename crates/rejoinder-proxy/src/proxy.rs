@@ -19,8 +19,8 @@ use http_body::Body as _;
 use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
 
 use crate::body::Reclaim;
-use crate::client::{Clients, Lease, Pool, Timeouts};
-use crate::download::{take_small, Downstream, Small, TrailerSlot};
+use crate::client::{Answer, Clients, Pool, Timeouts};
+use crate::download::{take_small, Downstream, Incoming, Small, TrailerSlot};
 use crate::error::UpstreamError;
 use crate::headers::{self, Forwarding};
 use crate::upstream::{InFlight, Target, Upstreams};
@@ -201,10 +201,13 @@ impl Proxy {
     async fn forward(&self, ctx: &mut Context) {
         let method = ctx.req.method().clone();
         let client_version = ctx.req.version();
-        let mut headers = ctx.req.headers().clone();
-        // Room for what is added (X-Forwarded-*, Via, Host, TE): one growth
-        // now instead of several.
-        headers.reserve(8);
+        // A copy with room for what is added (X-Forwarded-*, Via, Host,
+        // TE): sized once, where a clone would grow (and rehash) at once.
+        let src = ctx.req.headers();
+        let mut headers = HeaderMap::with_capacity(src.len() + 8);
+        for (name, value) in src {
+            headers.append(name.clone(), value.clone());
+        }
         let client_host = headers.get(header::HOST).cloned().or_else(|| {
             let a = ctx.req.uri().authority()?;
             HeaderValue::from_str(a.as_str()).ok()
@@ -235,7 +238,8 @@ impl Proxy {
         let (reclaim, mut body) = Reclaim::new(ctx.req.take_body(), retryable);
         let mut exclude: Option<Arc<Target>> = None;
         let mut attempt = 0;
-        let (in_flight, upstream_res, lease) = loop {
+        let wants_upgrade = upgrade.is_some();
+        let (in_flight, answer) = loop {
             attempt += 1;
             let Some(target) = self.upstreams.pick(exclude.as_ref()) else {
                 return self.fail(ctx, UpstreamError::NoTarget);
@@ -260,13 +264,15 @@ impl Proxy {
             };
             let req = http::Request::from_parts(head, body);
             let in_flight = InFlight::new(target.clone());
-            let sent =
-                tokio::time::timeout(self.timeouts.first_byte, self.clients.request(&target, req))
-                    .await;
+            let sent = tokio::time::timeout(
+                self.timeouts.first_byte,
+                self.clients.request(&target, req, wants_upgrade),
+            )
+            .await;
             let err = match sent {
-                Ok(Ok((res, lease))) => {
+                Ok(Ok(answer)) => {
                     self.upstreams.succeeded(&target);
-                    break (in_flight, res, lease);
+                    break (in_flight, answer);
                 }
                 Ok(Err(e)) => e,
                 Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
@@ -282,14 +288,7 @@ impl Proxy {
             }
             return self.fail(ctx, err);
         };
-        let res = self.respond(
-            &method,
-            client_version,
-            upstream_res,
-            on_upgrade,
-            in_flight,
-            lease,
-        );
+        let res = self.respond(&method, client_version, answer, on_upgrade, in_flight);
         ctx.res = res;
     }
 
@@ -347,21 +346,42 @@ impl Proxy {
         &self,
         method: &Method,
         client: http::Version,
-        mut upstream: http::Response<hyper::body::Incoming>,
+        answer: Answer,
         on_upgrade: Option<hyper::upgrade::OnUpgrade>,
         in_flight: InFlight,
-        mut lease: Option<Lease>,
     ) -> Response {
-        let status = upstream.status();
+        let (status, version, reason, mut headers, body, upgraded) = match answer {
+            Answer::H1(a) => {
+                let (body, upgraded) = match a.kind {
+                    crate::h1::AnswerKind::Body(b) => (Incoming::H1(b), None),
+                    crate::h1::AnswerKind::Upgraded(u) => (Incoming::Empty, Some(u)),
+                };
+                let h = a.head;
+                (h.status, h.version, h.reason, h.headers, body, upgraded)
+            }
+            Answer::H2(res) => {
+                let reason = res
+                    .extensions()
+                    .get::<hyper::ext::ReasonPhrase>()
+                    .and_then(|r| std::str::from_utf8(r.as_bytes()).ok())
+                    .map(str::to_owned);
+                let (parts, body) = res.into_parts();
+                let (status, version) = (parts.status, parts.version);
+                (
+                    status,
+                    version,
+                    reason,
+                    parts.headers,
+                    Incoming::H2(body),
+                    None,
+                )
+            }
+        };
         let mut res = Response::new();
         res.set_status(status);
-        if let Some(reason) = upstream.extensions().get::<hyper::ext::ReasonPhrase>() {
-            if let Ok(text) = std::str::from_utf8(reason.as_bytes()) {
-                let _ = res.set_message(text.to_owned());
-            }
+        if let Some(text) = reason {
+            let _ = res.set_message(text);
         }
-        let version = upstream.version();
-        let mut headers = std::mem::take(upstream.headers_mut());
         // Via, and the X-Request-Id the app adds.
         headers.reserve(2);
         let declared: Vec<HeaderName> = headers
@@ -381,19 +401,18 @@ impl Proxy {
                 headers.insert(header::UPGRADE, up);
             }
             // The connection becomes the tunnel's: never pooled again.
-            drop(lease);
-            let upstream_upgrade = hyper::upgrade::on(&mut upstream);
-            crate::upgrade::tunnel(on_upgrade, upstream_upgrade);
+            match upgraded {
+                Some(upstream) => crate::upgrade::tunnel(on_upgrade, upstream),
+                None => tracing::warn!("an h2c upstream cannot switch protocols"),
+            }
             res.set_body(Bytes::new());
         } else if method != Method::HEAD && !rejoinder::status::is_empty(status.as_u16()) {
-            let incoming = upstream.into_body();
+            let incoming = body;
             let (incoming, first) = if incoming.is_end_stream() {
-                release(lease.take());
                 (None, None)
             } else if declared.is_empty() {
                 match take_small(incoming) {
                     Small::Whole(bytes) => {
-                        release(lease.take());
                         res.set_body(bytes);
                         (None, None)
                     }
@@ -441,18 +460,16 @@ impl Proxy {
                     self.timeouts.idle_body,
                     slot,
                     Some(in_flight),
-                    lease.take(),
                 );
                 // Its items are already the body's (no adapter), and once
-                // ended it keeps answering `None` (hyper's body does).
+                // ended it keeps answering `None` (both upstream bodies do).
                 res.set_body(Body::Stream(Box::pin(down)));
             } else if res.body().is_none() {
                 res.set_body(Bytes::new());
             }
-        } else if upstream.body().is_end_stream() {
-            // HEAD, 204, 304: nothing to read, the connection is free.
-            release(lease.take());
         }
+        // HEAD, 204, 304: nothing to read; an HTTP/1.1 connection went
+        // back to the pool when its head was read.
         // No inferred Content-Type: the upstream's headers say what it is.
         res.remove("content-type");
         // An empty body held whole is framed by the connection (its
@@ -471,12 +488,6 @@ impl Proxy {
         let Err(mut abort) = ctx.error(status, (), NO_HEADERS);
         abort.response_mut().set_error_cause(cause);
         ctx.res = abort.into_response();
-    }
-}
-
-fn release(lease: Option<Lease>) {
-    if let Some(lease) = lease {
-        lease.release();
     }
 }
 
