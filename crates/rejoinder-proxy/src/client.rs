@@ -109,7 +109,7 @@ impl Clients {
         upgrade: bool,
     ) -> Result<h1::Answer, UpstreamError> {
         let release = h1::Release {
-            target: target.clone(),
+            idle: target.clone(),
             max_idle: self.pool.max_idle_per_host,
         };
         let (parts, mut body) = req.into_parts();

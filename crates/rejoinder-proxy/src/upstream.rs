@@ -67,6 +67,12 @@ impl std::fmt::Display for BadTarget {
 
 impl std::error::Error for BadTarget {}
 
+impl crate::h1::Idle for Target {
+    fn keep(&self, conn: crate::h1::Conn, max: usize) {
+        self.pool.push(conn, max);
+    }
+}
+
 impl Target {
     /// Parses `http://host:port[/base]` (HTTP/1.1) or `h2c://host:port[/base]`
     /// (HTTP/2 prior knowledge).

@@ -9,7 +9,7 @@ use std::io;
 use bytes::{Bytes, BytesMut};
 use http::header::{HeaderMap, HeaderName, HeaderValue};
 
-use super::parse::{invalid, MAX_HEAD, MAX_HEADERS};
+use super::{invalid, MAX_HEAD, MAX_HEADERS};
 
 /// The longest chunk-size line (with its extensions) accepted.
 const MAX_CHUNK_LINE: usize = 4096;

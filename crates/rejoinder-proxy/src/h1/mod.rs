@@ -24,33 +24,64 @@
 //! - [`upload`]: the request body, framed and written with backpressure.
 //! - [`parse`]: the response head (bounded, defensive).
 //! - [`decode`]: the response body's framing (length, chunks, close).
-//! - [`conn`]: a connection and one exchange on it.
+//! - [`conn`]: a connection: its socket and read buffer.
+//! - [`exchange`]: one request and its answer's head on a connection.
 //! - [`body`]: the response body, giving the connection back at its end.
+//!
+//! The limits and the protocol error that several of them use are here.
 
 pub(crate) mod body;
 pub(crate) mod conn;
 pub(crate) mod decode;
+pub(crate) mod exchange;
 pub(crate) mod head;
 pub(crate) mod parse;
 pub(crate) mod upload;
 
+use std::io;
 use std::sync::Arc;
 
-use crate::upstream::Target;
-
 pub(crate) use body::Body;
-pub(crate) use conn::{Answer, AnswerKind, Conn, Failure, Upgraded};
+pub(crate) use conn::Conn;
+pub(crate) use exchange::{Answer, AnswerKind, Failure, Upgraded};
+
+/// The most bytes a response head (or a chunked body's trailers) may
+/// take.
+pub(crate) const MAX_HEAD: usize = 64 * 1024;
+
+/// The most fields a response head may have (hyper's limit too).
+pub(crate) const MAX_HEADERS: usize = 128;
+
+/// An invalid-data error: the upstream broke the protocol.
+pub(crate) fn invalid(what: &'static str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, what)
+}
+
+/// Where idle connections are kept: a target's pool (a trait, so that
+/// this client does not depend on the pool that holds its connections).
+pub(crate) trait Idle: Send + Sync {
+    /// Keeps `conn` for a later exchange, unless `max` are kept already.
+    fn keep(&self, conn: Conn, max: usize);
+}
 
 /// Where a connection goes back when its exchange is done.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Release {
-    pub(crate) target: Arc<Target>,
+    pub(crate) idle: Arc<dyn Idle>,
     pub(crate) max_idle: usize,
 }
 
+impl std::fmt::Debug for Release {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Release")
+            .field("max_idle", &self.max_idle)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Release {
-    /// Puts `conn` on its target's idle stack.
+    /// Puts `conn` back where it came from.
     pub(crate) fn give_back(&self, conn: Conn) {
-        self.target.pool.push(conn.reuse(), self.max_idle);
+        self.idle.keep(conn.reuse(), self.max_idle);
     }
 }

@@ -15,13 +15,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{StatusCode, Version};
 
 use super::decode::Decoder;
-
-/// The most bytes a response head (or a chunked body's trailers) may
-/// take.
-pub(crate) const MAX_HEAD: usize = 64 * 1024;
-
-/// The most fields a response head may have (hyper's limit too).
-pub(crate) const MAX_HEADERS: usize = 128;
+use super::{invalid, MAX_HEAD, MAX_HEADERS};
 
 /// A parsed response head.
 #[derive(Debug)]
@@ -71,11 +65,6 @@ impl Fields {
             self.close = true;
         }
     }
-}
-
-/// An invalid-data error: the upstream broke the protocol.
-pub(crate) fn invalid(what: &'static str) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, what)
 }
 
 /// Parses a head at the start of `buf`, removing it from `buf` when it is
