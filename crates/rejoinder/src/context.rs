@@ -51,11 +51,22 @@ pub struct Context {
     state: http::Extensions,
     /// Inline for the usual one: no allocation for the list.
     params: Params,
-    /// Where the path below a `Router::mount` prefix starts.
-    mounted: Option<usize>,
+    /// Where the path below a `Router::mount` prefix starts
+    /// ([`NOT_MOUNTED`] outside a mount). A `u32`, not an
+    /// `Option<usize>`: the context moves by value into the request's
+    /// future, and heads are far shorter than 4 GiB.
+    mounted: u32,
     shared: Arc<Shared>,
-    flusher: Option<tokio::sync::oneshot::Sender<Response>>,
 }
+
+/// `Context::mounted` outside a mount.
+const NOT_MOUNTED: u32 = u32::MAX;
+
+/// The channel of a [`flushable`](crate::flushable) handler, kept in the
+/// context's state: only those handlers pay for it. Shared and taken
+/// once (the state's values are `Clone`, a sender is not).
+#[derive(Clone)]
+struct Flusher(Arc<std::sync::Mutex<Option<tokio::sync::oneshot::Sender<Response>>>>);
 
 impl Context {
     /// A context for a request, with a fresh response, outside any app (no
@@ -70,14 +81,23 @@ impl Context {
         conn: Option<crate::request::ConnectionInfo>,
     ) -> Self {
         let (head, body) = req.into_parts();
+        Context::from_parts(head, body, shared, conn)
+    }
+
+    #[inline]
+    pub(crate) fn from_parts(
+        head: http::request::Parts,
+        body: RequestBody,
+        shared: Arc<Shared>,
+        conn: Option<crate::request::ConnectionInfo>,
+    ) -> Self {
         Context {
             req: Request::new(head, body, shared.body_limit, conn),
             res: Response::new(),
             state: http::Extensions::new(),
             params: Params::new(),
-            mounted: None,
+            mounted: NOT_MOUNTED,
             shared,
-            flusher: None,
         }
     }
 
@@ -90,22 +110,24 @@ impl Context {
     }
 
     pub(crate) fn set_flusher(&mut self, tx: tokio::sync::oneshot::Sender<Response>) {
-        self.flusher = Some(tx);
+        self.state
+            .insert(Flusher(Arc::new(std::sync::Mutex::new(Some(tx)))));
     }
 
     /// Moves this context out, leaving a copy of the request head, the
     /// parameters and the state behind (for a handler that goes on after
     /// its headers are flushed).
     pub(crate) fn take_for_flush(&mut self) -> Context {
-        let stand_in = Context {
+        let mut stand_in = Context {
             req: self.req.detached_copy(),
             res: Response::new(),
             state: self.state.clone(),
             params: self.params.clone(),
             mounted: self.mounted,
             shared: self.shared.clone(),
-            flusher: None,
         };
+        // The channel stays with the handler that goes on.
+        stand_in.state.remove::<Flusher>();
         std::mem::replace(self, stand_in)
     }
 
@@ -126,7 +148,11 @@ impl Context {
         if self.res.headers_sent() {
             return Err(rejoinder_core::Error::headers_sent());
         }
-        let Some(tx) = self.flusher.take() else {
+        let tx = self
+            .state
+            .remove::<Flusher>()
+            .and_then(|f| f.0.lock().ok()?.take());
+        let Some(tx) = tx else {
             return Err(rejoinder_core::Error::other(
                 "flush_headers needs a flushable handler: wrap it with rejoinder::flushable(handler)",
             ));
@@ -152,7 +178,8 @@ impl Context {
     /// Records that the request path from byte `at` on is below the prefix
     /// of a mounted handler.
     pub(crate) fn set_mounted(&mut self, at: usize) {
-        self.mounted = Some(at);
+        // A head is bounded far below 4 GiB; saturate rather than wrap.
+        self.mounted = u32::try_from(at).unwrap_or(NOT_MOUNTED - 1);
     }
 
     /// For a handler mounted with `Router::mount` or `App::mount`, the
@@ -174,7 +201,10 @@ impl Context {
     /// # }
     /// ```
     pub fn mounted_path(&self) -> Option<&str> {
-        self.req.path().get(self.mounted?..)
+        if self.mounted == NOT_MOUNTED {
+            return None;
+        }
+        self.req.path().get(self.mounted as usize..)
     }
 
     /// A path parameter captured by the router (`{id}` in `/users/{id}`),

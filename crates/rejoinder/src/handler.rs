@@ -54,6 +54,17 @@ use crate::context::Context;
 /// A boxed, sendable future borrowing for `'a`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// The most bytes a handler's future may take to be stored inline in the
+/// request's future instead of boxed. Larger futures are boxed. The request
+/// future (with this space in it) is moved a few times on its way into
+/// hyper, so this is kept to what simple handlers need.
+pub const INLINE_FUTURE: usize = 64;
+
+/// A handler's future as the chain runs it: inline when it fits in
+/// [`INLINE_FUTURE`] bytes (no allocation), else boxed.
+#[doc(hidden)]
+pub type HandlerFuture<'a> = stackfuture::StackFuture<'a, (), INLINE_FUTURE>;
+
 /// Something that answers requests: reads `ctx.req`, shapes `ctx.res`.
 ///
 /// Implemented for every `async fn(&mut Context) -> impl IntoResponse` and
@@ -86,6 +97,15 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 pub trait Handler: Send + Sync + 'static {
     /// Handles the request in `ctx`, leaving the answer in `ctx.res`.
     fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()>;
+
+    /// [`call`](Self::call), with the future stored inline when it is
+    /// small: what the chain calls. Handler functions implement it without
+    /// a box; a hand-written handler need not (its boxed future is stored
+    /// as it is).
+    #[doc(hidden)]
+    fn call_inline<'a>(&'a self, ctx: &'a mut Context) -> HandlerFuture<'a> {
+        HandlerFuture::from(self.call(ctx))
+    }
 }
 
 /// The shape of a handler function: `Fn(&'a mut Context) -> impl Future +
@@ -123,6 +143,13 @@ where
 {
     fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
         Box::pin(async move {
+            let out = self.call_fn(&mut *ctx).await;
+            out.apply_to(&mut ctx.res);
+        })
+    }
+
+    fn call_inline<'a>(&'a self, ctx: &'a mut Context) -> HandlerFuture<'a> {
+        HandlerFuture::from_or_box(async move {
             let out = self.call_fn(&mut *ctx).await;
             out.apply_to(&mut ctx.res);
         })
@@ -264,5 +291,10 @@ impl Handler for Limited {
     fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
         ctx.req.set_body_limit(self.limit);
         self.inner.call(ctx)
+    }
+
+    fn call_inline<'a>(&'a self, ctx: &'a mut Context) -> HandlerFuture<'a> {
+        ctx.req.set_body_limit(self.limit);
+        self.inner.call_inline(ctx)
     }
 }

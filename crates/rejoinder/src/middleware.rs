@@ -52,7 +52,7 @@ use std::sync::Arc;
 use rejoinder_core::{IntoResponse, Response};
 
 use crate::context::Context;
-use crate::handler::{guarded, BoxFuture, Handler};
+use crate::handler::{guarded, BoxFuture, Handler, HandlerFuture};
 use crate::request::Request;
 
 /// Koa-style middleware: `async fn(ctx: &mut Context, next: Next<'_>)`, or
@@ -167,10 +167,18 @@ impl<'a> Next<'a> {
     /// Runs the rest of the chain on `ctx`; afterwards `ctx.res` holds the
     /// response it produced. A panic inside is a 500 in `ctx.res`.
     pub async fn run(self, ctx: &'a mut Context) {
-        guarded!(ctx, |c| match self.middleware.split_first() {
-            Some((first, rest)) => first.call(c, Next::new(rest, self.handler)),
-            None => self.handler.call(c),
-        });
+        guarded!(ctx, |c| self.start(c));
+    }
+
+    /// The future of the chain's next step (unguarded: the caller catches
+    /// its panics).
+    pub(crate) fn start(self, ctx: &'a mut Context) -> HandlerFuture<'a> {
+        match self.middleware.split_first() {
+            Some((first, rest)) => {
+                HandlerFuture::from(first.call(ctx, Next::new(rest, self.handler)))
+            }
+            None => self.handler.call_inline(ctx),
+        }
     }
 }
 

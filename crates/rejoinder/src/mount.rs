@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use crate::context::Context;
-use crate::handler::{BoxFuture, Handler};
+use crate::handler::{BoxFuture, Handler, HandlerFuture};
 
 /// The name of the catch-all parameter a router mount adds to its
 /// patterns; it is not shown to handlers as a path parameter.
@@ -115,8 +115,13 @@ impl Dispatch {
     }
 }
 
-impl Handler for Dispatch {
-    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+impl Dispatch {
+    /// The handler for this request: a mounted one (the context then
+    /// knows where the mounted path starts), or the app's own.
+    fn route(&self, ctx: &mut Context) -> &dyn Handler {
+        if self.mounts.is_empty() {
+            return &*self.rest;
+        }
         let path = ctx.req.path();
         let found = self
             .mounts
@@ -125,10 +130,20 @@ impl Handler for Dispatch {
         match found {
             Some((at, handler)) => {
                 ctx.set_mounted(at);
-                handler.call(ctx)
+                &**handler
             }
-            None => self.rest.call(ctx),
+            None => &*self.rest,
         }
+    }
+}
+
+impl Handler for Dispatch {
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        self.route(ctx).call(ctx)
+    }
+
+    fn call_inline<'a>(&'a self, ctx: &'a mut Context) -> HandlerFuture<'a> {
+        self.route(ctx).call_inline(ctx)
     }
 }
 

@@ -25,28 +25,42 @@ impl App {
         &self,
         req: http::Request<RequestBody>,
     ) -> impl Future<Output = http::Response<ResBody>> + Send + 'static {
-        self.clone().respond(req, None)
+        self.clone().respond(req, None, std::convert::identity)
     }
 
-    /// [`handle`](Self::handle) for a request of a server's connection.
+    /// [`handle`](Self::handle) for a request of a server's connection,
+    /// with `finish` applied to the response in the same future (the
+    /// connection's tracking), so that the future hyper holds is this one,
+    /// not a wrapper it was moved into.
     ///
     /// Not an `async fn`: the context is made here, so the future holds it
     /// and not the request it was made from too (an `async fn` keeps its
     /// arguments for its whole life), which keeps the future small for the
     /// moves into hyper's slot.
-    pub(crate) fn respond(
+    pub(crate) fn respond<B, R, F>(
         self,
-        mut req: http::Request<RequestBody>,
+        req: http::Request<B>,
         conn: Option<ConnectionInfo>,
-    ) -> impl Future<Output = http::Response<ResBody>> + Send + 'static {
+        finish: F,
+    ) -> impl Future<Output = R> + Send + 'static
+    where
+        RequestBody: From<B>,
+        F: FnOnce(http::Response<ResBody>) -> R + Send + 'static,
+        R: 'static,
+    {
+        // Taken apart once: the head goes into the context as it is.
+        let (mut head, body) = req.into_parts();
+        let body = RequestBody::from(body);
         if self.inner.layers.is_empty() {
-            Either::Left(self.run(req, conn))
+            let ctx = Context::from_parts(head, body, self.inner.shared.clone(), conn);
+            Either::Left(pipeline(self, ctx, finish))
         } else {
             // Through tower layers the connection goes as an extension.
             if let Some(conn) = conn {
-                req.extensions_mut().insert(conn);
+                head.extensions.insert(conn);
             }
-            Either::Right(layered(self, req))
+            let req = http::Request::from_parts(head, body);
+            Either::Right(async move { finish(layered(self, req).await) })
         }
     }
 
@@ -57,7 +71,7 @@ impl App {
         conn: Option<ConnectionInfo>,
     ) -> impl Future<Output = http::Response<ResBody>> + Send + 'static {
         let ctx = Context::with_shared(req, self.inner.shared.clone(), conn);
-        pipeline(self, ctx)
+        pipeline(self, ctx, std::convert::identity)
     }
 }
 
@@ -74,12 +88,24 @@ async fn layered(app: App, req: http::Request<RequestBody>) -> http::Response<Re
 /// `async` block, not an `async fn`: an `async fn` moves its arguments into
 /// locals and so holds the context twice (632 bytes more to move per move).
 #[allow(clippy::manual_async_fn)]
-fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<ResBody>> + Send {
+fn pipeline<R, F>(app: App, mut ctx: Context, finish: F) -> impl Future<Output = R> + Send
+where
+    F: FnOnce(http::Response<ResBody>) -> R + Send,
+{
     async move {
         let inner = &*app.inner;
         let span = crate::trace::request_span(&ctx.req);
         let traced = !span.is_disabled();
-        let started = (inner.log.is_some() || traced).then(std::time::Instant::now);
+        // The span and the start time, boxed: only the log phase and a
+        // subscriber that takes the span need them, and they would make
+        // every request's future larger.
+        let watch =
+            (inner.log.is_some() || traced).then(|| Box::new((span, std::time::Instant::now())));
+        let span = || {
+            watch
+                .as_ref()
+                .map_or_else(tracing::Span::none, |w| w.0.clone())
+        };
         // The refusal is moved out before any await: a temporary of the
         // `if let` would live in the future across the handler's await.
         let refused = match inner.limits.refuse(ctx.req.uri(), ctx.req.headers()) {
@@ -90,16 +116,24 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
             None => false,
         };
         if !refused {
-            let chain = Next::new(&inner.middleware, &inner.handler).run(&mut ctx);
+            let chain = Next::new(&inner.middleware, &inner.handler);
             match (inner.limits.request_timeout, traced) {
                 // The common case, with nothing around the chain: no span
-                // to enter on every poll, no timer.
-                (None, false) => chain.await,
-                (None, true) => tracing::Instrument::instrument(chain, span.clone()).await,
+                // to enter on every poll, no timer, the chain's first
+                // future awaited in place.
+                (None, false) => {
+                    let c = &mut ctx;
+                    crate::handler::guarded!(c, |c| chain.start(c));
+                }
+                // Boxed: the span would make every request's future larger.
+                (None, true) => {
+                    let chain = chain.run(&mut ctx);
+                    Box::pin(tracing::Instrument::instrument(chain, span())).await;
+                }
                 (Some(limit), _) => {
                     // Boxed: the timer would make every request's future
                     // (moved several times on its way into hyper) larger.
-                    let chain = tracing::Instrument::instrument(chain, span.clone());
+                    let chain = tracing::Instrument::instrument(chain.run(&mut ctx), span());
                     if Box::pin(tokio::time::timeout(limit, chain)).await.is_err() {
                         tracing::warn!(?limit, "request timed out; the handler was dropped");
                         ctx.res = crate::limits::Limits::timed_out(limit);
@@ -136,6 +170,15 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
         }
         let source = ctx.res.source();
         let cause = ctx.res.error_cause_shared();
+        let logged = inner.log.is_some() || traced;
+        if ctx.res.headers().is_empty() {
+            // Nothing reads the request's headers from here on (the id,
+            // if the log phase needs it, is made above): the response
+            // takes their map's storage, so its first header (the
+            // inferred type) allocates nothing, and the request's map is
+            // not freed here. Two allocations less per such request.
+            *ctx.res.headers_mut() = ctx.req.take_header_storage();
+        }
         let fin = ctx.res.finalize(&method, ctx.req.version());
         let mut response = fin.response;
         let has_body = method != http::Method::HEAD
@@ -153,10 +196,10 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
                 response.headers_mut().remove(http::header::CONTENT_LENGTH);
             }
         }
-        if traced {
-            crate::trace::record_head(&span, response.status().as_u16(), source.as_str());
+        if let (true, Some(watch)) = (traced, &watch) {
+            crate::trace::record_head(&watch.0, response.status().as_u16(), source.as_str());
         }
-        if inner.log.is_some() || traced {
+        if let (true, Some(watch)) = (logged, watch) {
             let entry = crate::phases::LogEntry {
                 method,
                 path: ctx.req.path().to_owned(),
@@ -169,7 +212,7 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
                 completed: false,
             };
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
-            let started = started.unwrap_or_else(std::time::Instant::now);
+            let (span, started) = *watch;
             let logged = crate::phases::Logged::new(body, entry, started, inner.log.clone(), span);
             *response.body_mut() = ResBody::boxed(Box::pin(logged));
         }
@@ -184,7 +227,7 @@ fn pipeline(app: App, mut ctx: Context) -> impl Future<Output = http::Response<R
                 response.extensions_mut().insert(phrase);
             }
         }
-        response
+        finish(response)
     }
 }
 

@@ -68,7 +68,7 @@ use http::header::{HeaderValue, ALLOW};
 use http::{Method, StatusCode};
 
 use crate::context::Context;
-use crate::handler::{done, limited, BoxFuture, Handler};
+use crate::handler::{done, limited, BoxFuture, Handler, HandlerFuture};
 use crate::middleware::{layered, Middleware, Next};
 use crate::mount::{self, End};
 use crate::route_info::{Note, Notes, RouteInfo};
@@ -521,8 +521,11 @@ fn allow(endpoint: &Endpoint) -> String {
     methods.join(", ")
 }
 
-impl Handler for Routes {
-    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+impl Routes {
+    /// The handler for this request, with the context given the route's
+    /// parameters (and mount offset); `None` when the answer is already in
+    /// `ctx.res` (405) or nothing matched and there is no fallback.
+    fn pick(&self, ctx: &mut Context) -> Option<&dyn Handler> {
         let (index, params, mounted) = match self.matcher.at(ctx.req.path()) {
             Ok(m) => {
                 let endpoint = &self.endpoints[*m.value];
@@ -551,17 +554,17 @@ impl Handler for Routes {
                     path.strip_prefix(prefix.as_str())
                         .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
                 });
-                return match nested.map(|(_, f)| f).or(self.fallback.as_ref()) {
-                    Some(f) => f.call(ctx),
-                    None => done(),
-                };
+                return nested
+                    .map(|(_, f)| f)
+                    .or(self.fallback.as_ref())
+                    .map(|f| &**f);
             }
         };
         ctx.add_params(params);
         let endpoint = &self.endpoints[index];
         if let (Some(at), Some((_, handler))) = (mounted, &endpoint.mount) {
             ctx.set_mounted(at);
-            return handler.call(ctx);
+            return Some(&**handler);
         }
         let method = ctx.req.method();
         let handler = endpoint
@@ -575,14 +578,30 @@ impl Handler for Routes {
             })
             .map(|(_, h)| h);
         match handler {
-            Some(h) => h.call(ctx),
+            Some(h) => Some(&**h),
             None => {
                 ctx.res.set_status(StatusCode::METHOD_NOT_ALLOWED);
                 if let Ok(v) = HeaderValue::from_str(&allow(endpoint)) {
                     ctx.res.headers_mut().insert(ALLOW, v);
                 }
-                done()
+                None
             }
+        }
+    }
+}
+
+impl Handler for Routes {
+    fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        match self.pick(ctx) {
+            Some(h) => h.call(ctx),
+            None => done(),
+        }
+    }
+
+    fn call_inline<'a>(&'a self, ctx: &'a mut Context) -> HandlerFuture<'a> {
+        match self.pick(ctx) {
+            Some(h) => h.call_inline(ctx),
+            None => HandlerFuture::from(std::future::ready(())),
         }
     }
 }
@@ -593,6 +612,14 @@ impl Handler for Router {
             self.routes.call(ctx)
         } else {
             Box::pin(Next::new(&self.middleware, &self.routes).run(ctx))
+        }
+    }
+
+    fn call_inline<'a>(&'a self, ctx: &'a mut Context) -> HandlerFuture<'a> {
+        if self.middleware.is_empty() {
+            self.routes.call_inline(ctx)
+        } else {
+            HandlerFuture::from_or_box(Next::new(&self.middleware, &self.routes).run(ctx))
         }
     }
 }

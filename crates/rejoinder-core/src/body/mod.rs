@@ -263,7 +263,11 @@ pub enum Body {
 }
 
 fn looks_like_html(s: &str) -> bool {
-    s.trim_start().starts_with('<')
+    match s.as_bytes().first() {
+        // The common case decided by the first byte: no whitespace scan.
+        Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b => b == b'<',
+        _ => s.trim_start().starts_with('<'),
+    }
 }
 
 impl Body {
@@ -476,6 +480,25 @@ impl From<std::time::SystemTime> for Body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_sniff_matches_the_whitespace_rule_for_every_first_char() {
+        // The first-byte shortcut must agree with "starts with `<` after
+        // Unicode whitespace" (Koa's /^\s*</) for every first character.
+        let firsts = (0u8..0x80)
+            .map(char::from)
+            .chain(['\u{85}', '\u{a0}', '\u{2003}', '\u{3000}', 'é', '\u{feff}']);
+        for first in firsts {
+            for rest in ["<p>", "x<p>", " <p>", ""] {
+                let s = format!("{first}{rest}");
+                assert_eq!(
+                    looks_like_html(&s),
+                    s.trim_start().starts_with('<'),
+                    "{s:?}"
+                );
+            }
+        }
+    }
 
     fn json_bytes<T: serde::Serialize>(value: &T) -> Bytes {
         match serialize(value) {

@@ -113,9 +113,13 @@ impl Response {
         self.drop_length();
         let has_type = !self.headers.is_empty() && self.headers.contains_key(header::CONTENT_TYPE);
         if let Body::Json(_) = body {
-            let json_type = self
-                .get("content-type")
-                .is_some_and(|t| has_json_word(mime::essence(t)));
+            // Looked up by the typed name, and only when there is one.
+            let json_type = has_type
+                && self
+                    .headers
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|t| has_json_word(mime::essence(t)));
             if has_type && !json_type {
                 self.headers.remove(header::CONTENT_TYPE);
             }

@@ -178,6 +178,16 @@ impl Request {
         &self.head.headers
     }
 
+    /// Takes the header map out, emptied but with its storage, for the
+    /// response to reuse once nothing reads the request's headers any more
+    /// (see the pipeline). The id is made first if it is used, since it
+    /// may come from a header.
+    pub(crate) fn take_header_storage(&mut self) -> HeaderMap {
+        let mut map = std::mem::take(&mut self.head.headers);
+        map.clear();
+        map
+    }
+
     /// The first value of a header (case-insensitive), if it is visible
     /// ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -235,7 +245,11 @@ impl Request {
     /// response.
     pub(crate) fn unread_body(&mut self) -> Option<RequestBody> {
         use http_body::Body as _;
-        self.body.take().filter(|b| !b.is_end_stream())
+        // Looked at in place first: most requests have no body to move.
+        if self.body.as_ref().is_none_or(|b| b.is_end_stream()) {
+            return None;
+        }
+        self.body.take()
     }
 
     /// Whether the client waits for `100 Continue` before sending its body.

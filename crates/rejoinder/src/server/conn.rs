@@ -234,58 +234,32 @@ impl<B: Body> Body for Tracked<B> {
     }
 }
 
-pin_project_lite::pin_project! {
-    /// The response future of one request, whose body ends the request
-    /// when dropped (or the guard does, if the future is dropped first).
-    /// A named future rather than an `async` block, which would keep the
-    /// service future it awaits twice (as a capture and as the awaited
-    /// value).
-    pub(crate) struct Answer<F> {
-        #[pin]
-        response: F,
-        guard: Option<Guard>,
-        http1: bool,
-    }
-}
-
-impl<F> Answer<F> {
-    /// `http1`: the request came over HTTP/1.x (whose writer can send a
-    /// whole file with `sendfile`).
-    pub(crate) fn new(response: F, guard: Guard, http1: bool) -> Self {
-        Answer {
-            response,
-            guard: Some(guard),
-            http1,
-        }
-    }
-}
-
-impl<F> std::future::Future for Answer<F>
-where
-    F: std::future::Future<Output = http::Response<rejoinder_core::ResBody>>,
-{
-    type Output =
-        Result<http::Response<Tracked<rejoinder_core::ResBody>>, std::convert::Infallible>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
+/// What a request's pipeline does last with its response: the body ends
+/// the request when dropped (the guard does, if the pipeline's future is
+/// dropped first, since it holds this function). `http1`: the request came
+/// over HTTP/1.x, whose writer can send a whole file with `sendfile`.
+pub(crate) fn finish(
+    guard: Guard,
+    http1: bool,
+) -> impl FnOnce(
+    http::Response<rejoinder_core::ResBody>,
+) -> Result<http::Response<Tracked<rejoinder_core::ResBody>>, std::convert::Infallible>
+       + Send
+       + 'static {
+    move |res| {
         #[allow(unused_mut)]
-        let mut res = std::task::ready!(this.response.poll(cx));
-        let guard = this
-            .guard
-            .take()
-            .expect("an Answer is not polled after it is ready");
+        let mut res = res;
         // Nothing stands between this body and hyper's HTTP/1 writer now:
         // an untouched file body may go out by `sendfile`.
         #[cfg(all(feature = "fs", target_os = "linux"))]
-        if *this.http1 {
+        if http1 {
             if let Some(queue) = &guard.0.splices {
                 res.body_mut().splice_into(queue);
             }
         }
         #[cfg(not(all(feature = "fs", target_os = "linux")))]
-        let _ = this.http1;
-        Poll::Ready(Ok(res.map(|body| Tracked::new(body, guard))))
+        let _ = http1;
+        Ok(res.map(|body| Tracked::new(body, guard)))
     }
 }
 

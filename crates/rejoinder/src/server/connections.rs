@@ -17,12 +17,12 @@ use rejoinder_core::{BoxError, ResBody};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use super::conn::{Answer, ConnState, Tracked, Watched};
+use super::conn::{finish, ConnState, Tracked, Watched};
 use super::drive::{drive, Stop};
 use super::socket::Socket;
 use crate::app::App;
 use crate::limits::Limits;
-use crate::request::{ConnectionInfo, RequestBody};
+use crate::request::ConnectionInfo;
 
 /// The socket hyper reads and writes.
 pub(super) type Io = TokioIo<Watched<Socket>>;
@@ -62,10 +62,8 @@ impl Connections for AppConnections {
                 // An app is one `Arc`, the connection another: each request
                 // clones two pointers, and the request keeps the second.
                 let http1 = req.version() <= http::Version::HTTP_11;
-                let response = app
-                    .clone()
-                    .respond(req.map(RequestBody::from), Some(info.clone()));
-                Answer::new(response, requests.begin(), http1)
+                let finish = finish(requests.begin(), http1);
+                app.clone().respond(req, Some(info.clone()), finish)
             });
             let conn = builder
                 .serve_connection_with_upgrades(io, service)
