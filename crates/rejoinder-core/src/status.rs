@@ -123,6 +123,33 @@ pub fn lookup(code: u16) -> Result<&'static str, StatusError> {
     })
 }
 
+/// The reason phrase a response with this code and no message of its own
+/// sends on HTTP/1 when it differs from the `http` crate's canonical one
+/// (ours, or `unknown` for an unregistered code); `None` when the canonical
+/// phrase is right. Worked out once per code, on first use: every response
+/// asks.
+pub(crate) fn wire_reason(code: http::StatusCode) -> Option<&'static str> {
+    static TABLE_BY_CODE: std::sync::LazyLock<Vec<Option<&'static str>>> =
+        std::sync::LazyLock::new(|| {
+            (100..1000u16)
+                .map(|code| {
+                    let canonical = http::StatusCode::from_u16(code)
+                        .ok()
+                        .and_then(|s| s.canonical_reason());
+                    match reason(code) {
+                        Some(r) if Some(r) != canonical => Some(r),
+                        Some(_) => None,
+                        None => Some("unknown"),
+                    }
+                })
+                .collect()
+        });
+    TABLE_BY_CODE
+        .get(usize::from(code.as_u16()).wrapping_sub(100))
+        .copied()
+        .unwrap_or(Some("unknown"))
+}
+
 /// Whether a response with this status carries no body (204, 205, 304).
 pub fn is_empty(code: u16) -> bool {
     matches!(code, 204 | 205 | 304)
@@ -414,6 +441,21 @@ impl std::error::Error for StatusError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_reason_is_ours_where_it_differs_from_the_canonical_one() {
+        for code in 100..1000u16 {
+            let status = http::StatusCode::from_u16(code).expect("100..=999 are valid");
+            let canonical = status.canonical_reason();
+            let expected = match reason(code) {
+                Some(r) if Some(r) != canonical => Some(r),
+                Some(_) => None,
+                None => Some("unknown"),
+            };
+            assert_eq!(wire_reason(status), expected, "{code}");
+        }
+        assert_eq!(wire_reason(http::StatusCode::OK), None);
+    }
 
     #[test]
     fn table_is_sorted_and_unique() {

@@ -148,8 +148,7 @@ where
             // Boxed, as the timeout above: rare, and kept out of the size.
             Box::pin(first_chunk_or_error(&mut ctx.res, &on_error)).await;
         }
-        let method = ctx.req.method().clone();
-        rejoinder_core::conditional::apply(&mut ctx.res, &method, ctx.req.headers());
+        rejoinder_core::conditional::apply(&mut ctx.res, ctx.req.method(), ctx.req.headers());
         // The request id goes out when it was used, or will be (the log
         // phase, the span), or the app sends it always.
         let id = if inner.echo_request_id || inner.log.is_some() || traced {
@@ -164,26 +163,34 @@ where
                 slot.insert(id.clone());
             }
         }
-        crate::phases::run_header_filters(&inner.header_filters, &mut ctx.res);
+        if !inner.header_filters.is_empty() {
+            crate::phases::run_header_filters(&inner.header_filters, &mut ctx.res);
+        }
         if let Some(body) = ctx.req.unread_body() {
             crate::request::linger(body, ctx.req.expects_continue());
         }
         let source = ctx.res.source();
-        let cause = ctx.res.error_cause_shared();
         let logged = inner.log.is_some() || traced;
+        let cause = if logged {
+            ctx.res.error_cause_shared()
+        } else {
+            None
+        };
         if ctx.res.headers().is_empty() {
             // Nothing reads the request's headers from here on (the id,
             // if the log phase needs it, is made above): the response
             // takes their map's storage, so its first header (the
             // inferred type) allocates nothing, and the request's map is
             // not freed here. Two allocations less per such request.
-            *ctx.res.headers_mut() = ctx.req.take_header_storage();
+            ctx.req.swap_header_storage(ctx.res.headers_mut());
         }
-        let fin = ctx.res.finalize(&method, ctx.req.version());
+        let fin = ctx.res.finalize(ctx.req.method(), ctx.req.version());
         let mut response = fin.response;
-        let has_body = method != http::Method::HEAD
-            && !rejoinder_core::status::is_empty(response.status().as_u16());
-        if let (Some(filters), true) = (&inner.body_filters, has_body) {
+        let has_body = || {
+            ctx.req.method() != http::Method::HEAD
+                && !rejoinder_core::status::is_empty(response.status().as_u16())
+        };
+        if let (Some(filters), true) = (&inner.body_filters, has_body()) {
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
             *response.body_mut() = filters.apply(body);
             // A filter may change a streamed body's length: a Content-Length
@@ -201,7 +208,7 @@ where
         }
         if let (true, Some(watch)) = (logged, watch) {
             let entry = crate::phases::LogEntry {
-                method,
+                method: ctx.req.method().clone(),
                 path: ctx.req.path().to_owned(),
                 request_id: ctx.req.id().to_owned(),
                 status: response.status().as_u16(),

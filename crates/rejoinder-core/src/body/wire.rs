@@ -200,6 +200,10 @@ impl http_body::Body for ResBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
+        // The common body, whole and without trailers, straight out.
+        if let (Kind::Full(b), None) = (&mut this.kind, &this.trailers) {
+            return Poll::Ready(b.take().map(|b| Ok(Frame::data(b))));
+        }
         let data = match &mut this.kind {
             Kind::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
             Kind::Stream(s) => s

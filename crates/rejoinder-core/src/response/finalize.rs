@@ -149,15 +149,10 @@ impl Response {
     }
 
     pub(crate) fn wire_reason(&self) -> Option<Cow<'static, str>> {
-        let canonical = self.status.canonical_reason();
         match &self.message {
-            Some(m) if Some(m.as_ref()) != canonical => Some(m.clone()),
+            Some(m) if Some(m.as_ref()) != self.status.canonical_reason() => Some(m.clone()),
             Some(_) => None,
-            None => match status::reason(self.status.as_u16()) {
-                Some(r) if Some(r) != canonical => Some(Cow::Borrowed(r)),
-                Some(_) => None,
-                None => Some(Cow::Borrowed("unknown")),
-            },
+            None => status::wire_reason(self.status).map(Cow::Borrowed),
         }
     }
 }

@@ -178,14 +178,14 @@ impl Request {
         &self.head.headers
     }
 
-    /// Takes the header map out, emptied but with its storage, for the
-    /// response to reuse once nothing reads the request's headers any more
-    /// (see the pipeline). The id is made first if it is used, since it
-    /// may come from a header.
-    pub(crate) fn take_header_storage(&mut self) -> HeaderMap {
-        let mut map = std::mem::take(&mut self.head.headers);
-        map.clear();
-        map
+    /// Swaps the header map with `empty` (the response's, with no headers
+    /// yet) and empties it: the response reuses the request's storage once
+    /// nothing reads the request's headers any more (see the pipeline).
+    /// The id is made first if it is used, since it may come from a
+    /// header.
+    pub(crate) fn swap_header_storage(&mut self, empty: &mut HeaderMap) {
+        std::mem::swap(&mut self.head.headers, empty);
+        empty.clear();
     }
 
     /// The first value of a header (case-insensitive), if it is visible
