@@ -62,7 +62,7 @@ pub struct Context {
 /// `Context::mounted` outside a mount.
 const NOT_MOUNTED: u32 = u32::MAX;
 
-/// The channel of a [`flushable`](crate::flushable) handler, kept in the
+/// The channel of a flushable handler (`rejoinder::flushable`), kept in the
 /// context's state: only those handlers pay for it. Shared and taken
 /// once (the state's values are `Clone`, a sender is not).
 #[derive(Clone)]
