@@ -60,7 +60,9 @@ impl App {
                 head.extensions.insert(conn);
             }
             let req = http::Request::from_parts(head, body);
-            Either::Right(async move { finish(layered(self, req).await) })
+            // Boxed: layered apps box their stack's future anyway, and this
+            // one would make every app's request future larger.
+            Either::Right(Box::pin(async move { finish(layered(self, req).await) }))
         }
     }
 
@@ -99,12 +101,13 @@ where
         // The span and the start time, boxed: only the log phase and a
         // subscriber that takes the span need them, and they would make
         // every request's future larger.
-        let watch =
-            (inner.log.is_some() || traced).then(|| Box::new((span, std::time::Instant::now())));
-        let span = || {
-            watch
-                .as_ref()
-                .map_or_else(tracing::Span::none, |w| w.0.clone())
+        // Moved or dropped in both branches: the span is not kept in the
+        // future beside the box.
+        let watch = if inner.log.is_some() || traced {
+            Some(Box::new((span, std::time::Instant::now())))
+        } else {
+            drop(span);
+            None
         };
         // The refusal is moved out before any await: a temporary of the
         // `if let` would live in the future across the handler's await.
@@ -128,12 +131,13 @@ where
                 // Boxed: the span would make every request's future larger.
                 (None, true) => {
                     let chain = chain.run(&mut ctx);
-                    Box::pin(tracing::Instrument::instrument(chain, span())).await;
+                    Box::pin(tracing::Instrument::instrument(chain, span_of(&watch))).await;
                 }
                 (Some(limit), _) => {
                     // Boxed: the timer would make every request's future
                     // (moved several times on its way into hyper) larger.
-                    let chain = tracing::Instrument::instrument(chain.run(&mut ctx), span());
+                    let chain =
+                        tracing::Instrument::instrument(chain.run(&mut ctx), span_of(&watch));
                     if Box::pin(tokio::time::timeout(limit, chain)).await.is_err() {
                         tracing::warn!(?limit, "request timed out; the handler was dropped");
                         ctx.res = crate::limits::Limits::timed_out(limit);
@@ -236,6 +240,13 @@ where
         }
         finish(response)
     }
+}
+
+/// The request's span, kept with its start time when something needs it.
+fn span_of(watch: &Option<Box<(tracing::Span, std::time::Instant)>>) -> tracing::Span {
+    watch
+        .as_ref()
+        .map_or_else(tracing::Span::none, |w| w.0.clone())
 }
 
 /// Polls a stream body's first chunk before the headers go out, so an early

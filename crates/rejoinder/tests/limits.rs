@@ -6,6 +6,7 @@
 //! Timeouts are configured short; every wait is bounded by a generous
 //! outer timeout that only turns a hang into a failure (nothing is timed).
 
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -531,4 +532,56 @@ async fn http2_heads_over_the_limits_are_refused() {
         .insert("x-big", "a".repeat(20 * 1024).parse().unwrap());
     let res = sender.send_request(req).await.unwrap();
     assert_eq!(res.status(), 431);
+}
+
+#[tokio::test]
+async fn a_dropped_server_closes_its_open_connections() {
+    // The server's future is dropped (its task aborted) while a keep-alive
+    // connection is open and idle: the connection is closed, it does not
+    // linger until the idle timeout (an hour here).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = App::new()
+        .router(hello())
+        .keep_alive_timeout(Duration::from_secs(3600));
+    let server = tokio::spawn(app.serve(listener).into_future());
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    assert_eq!(get(&mut stream, "/").await.status, 200);
+    server.abort();
+    let _ = server.await;
+    assert!(read_until_closed(&mut stream).await.is_empty());
+}
+
+#[tokio::test]
+async fn deadlines_hold_for_many_connections_at_once() {
+    // Some connections keep making requests while others go quiet: every
+    // quiet one is closed at the idle timeout, every busy one stays open.
+    let app = App::new()
+        .router(hello())
+        .keep_alive_timeout(Duration::from_millis(300));
+    let srv = TestServer::start(app).await;
+    let mut quiet = Vec::new();
+    let mut busy = Vec::new();
+    for i in 0..16 {
+        let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
+        assert_eq!(get(&mut stream, "/").await.status, 200);
+        if i % 2 == 0 {
+            quiet.push(stream);
+        } else {
+            busy.push(stream);
+        }
+    }
+    // The busy ones ask every 50 ms, for longer than the timeout in all.
+    for _ in 0..10 {
+        for stream in &mut busy {
+            assert_eq!(get(stream, "/").await.status, 200);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for stream in &mut quiet {
+        assert!(read_until_closed(stream).await.is_empty());
+    }
+    for stream in &mut busy {
+        assert_eq!(get(stream, "/deep").await.status, 200);
+    }
 }

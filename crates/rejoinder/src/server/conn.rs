@@ -2,8 +2,8 @@
 //! idle, when the bytes of its next head began to arrive, and the deadline
 //! these give. The socket wrapper ([`Watched`]) notices the first bytes of a
 //! head, the response body wrapper ([`Tracked`]) notices when a response is
-//! done, and the connection's task sleeps until the deadline (see
-//! `drive` in the parent module).
+//! done, and the server's sweeper looks at the deadline (see `sweeper` in
+//! the parent module).
 //!
 //! hyper's own header-read timeout is not used: under hyper-util's
 //! protocol detection it starts only once a byte has arrived, so a
@@ -12,16 +12,14 @@
 
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::task::AtomicWaker;
 use http_body::{Body, Frame, SizeHint};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::OwnedSemaphorePermit;
-use tokio::time::Instant;
 
 /// Not yet (no response finished, no head begun).
 const NEVER: u64 = u64::MAX;
@@ -35,23 +33,17 @@ pub(crate) enum Wait {
     Idle,
 }
 
-/// Shared by a connection's socket, its response bodies and its task.
+/// Shared by a connection's socket, its response bodies and the sweeper.
 pub(crate) struct ConnState {
-    epoch: Instant,
-    /// `epoch` on the watchdog's clock (see `clock`).
+    /// Accept, on the connection's clock (see `clock`).
     epoch_ms: u64,
     header_ms: u64,
     idle_ms: u64,
     inflight: AtomicUsize,
-    /// Milliseconds after `epoch` the last response finished.
+    /// Milliseconds after accept the last response finished.
     idle_since: AtomicU64,
-    /// Milliseconds after `epoch` the first byte of the next head arrived.
+    /// Milliseconds after accept the first byte of the next head arrived.
     head_since: AtomicU64,
-    /// Milliseconds after `epoch` the task will next look at the deadline.
-    armed: AtomicU64,
-    /// Set when a deadline earlier than `armed` appeared.
-    rearm: AtomicBool,
-    waker: AtomicWaker,
     /// The files this connection's socket sends with `sendfile` (plain
     /// TCP on Linux only; see rejoinder-core's `body::splice`).
     #[cfg(all(feature = "fs", target_os = "linux"))]
@@ -79,18 +71,13 @@ impl ConnState {
     pub(crate) fn new(header_read: Duration, keep_alive: Duration, plain: bool) -> Arc<ConnState> {
         #[cfg(not(all(feature = "fs", target_os = "linux")))]
         let _ = plain;
-        let header_ms = millis(header_read);
         Arc::new(ConnState {
-            epoch: Instant::now(),
             epoch_ms: super::clock::now_ms(),
-            header_ms,
+            header_ms: millis(header_read),
             idle_ms: millis(keep_alive),
             inflight: AtomicUsize::new(0),
             idle_since: AtomicU64::new(NEVER),
             head_since: AtomicU64::new(NEVER),
-            armed: AtomicU64::new(header_ms),
-            rearm: AtomicBool::new(false),
-            waker: AtomicWaker::new(),
             #[cfg(all(feature = "fs", target_os = "linux"))]
             splices: plain.then(Arc::default),
         })
@@ -100,17 +87,10 @@ impl ConnState {
         super::clock::now_ms().saturating_sub(self.epoch_ms)
     }
 
-    /// The instant `ms` after accept.
-    pub(crate) fn instant(&self, ms: u64) -> Instant {
-        self.epoch + Duration::from_millis(ms)
-    }
-
     /// Bytes arrived on the socket.
     fn on_bytes(&self) {
         if self.inflight.load(Relaxed) == 0 && self.head_since.load(Relaxed) == NEVER {
-            let now = self.now_ms();
-            self.head_since.store(now, Relaxed);
-            self.pull_in(now.saturating_add(self.header_ms));
+            self.head_since.store(self.now_ms(), Relaxed);
         }
     }
 
@@ -123,17 +103,7 @@ impl ConnState {
 
     fn end(&self) {
         if self.inflight.fetch_sub(1, Relaxed) == 1 {
-            let now = self.now_ms();
-            self.idle_since.store(now, Relaxed);
-            self.pull_in(now.saturating_add(self.idle_ms));
-        }
-    }
-
-    /// Wakes the task if `deadline` comes before the one it sleeps to.
-    fn pull_in(&self, deadline: u64) {
-        if deadline < self.armed.load(Relaxed) {
-            self.rearm.store(true, Relaxed);
-            self.waker.wake();
+            self.idle_since.store(self.now_ms(), Relaxed);
         }
     }
 
@@ -154,29 +124,9 @@ impl ConnState {
         Some((idle.saturating_add(self.idle_ms), Wait::Idle))
     }
 
-    /// Records the deadline the task sleeps to next (`ms` after accept).
-    pub(crate) fn arm(&self, ms: u64) {
-        self.armed.store(ms, Relaxed);
-    }
-
-    /// Ready once an earlier deadline appeared since the last call.
-    pub(crate) fn poll_rearm(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.waker.register(cx.waker());
-        if self.rearm.swap(false, Relaxed) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-
     /// Milliseconds after accept, now.
     pub(crate) fn elapsed_ms(&self) -> u64 {
         self.now_ms()
-    }
-
-    /// How often a busy connection looks at its deadline again.
-    pub(crate) fn recheck_ms(&self) -> u64 {
-        self.header_ms.min(self.idle_ms).max(1)
     }
 }
 

@@ -17,9 +17,10 @@ use rejoinder_core::{BoxError, ResBody};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use super::conn::{finish, ConnState, Tracked, Watched};
-use super::drive::{drive, Stop};
+use super::conn::{finish, Tracked, Watched};
+use super::drive::drive;
 use super::socket::Socket;
+use super::sweeper::Watch;
 use crate::app::App;
 use crate::limits::Limits;
 use crate::request::ConnectionInfo;
@@ -28,8 +29,10 @@ use crate::request::ConnectionInfo;
 pub(super) type Io = TokioIo<Watched<Socket>>;
 
 /// A connection's task, once its socket is ready (after the TLS handshake).
+/// The receiver only counts the connection as open (the server waits for
+/// all of them to close when it stops gracefully).
 pub(super) type ServeOne =
-    Box<dyn FnOnce(Io, Arc<ConnState>, watch::Receiver<Stop>, ConnectionInfo) -> ConnFuture + Send>;
+    Box<dyn FnOnce(Io, Arc<Watch>, watch::Receiver<()>, ConnectionInfo) -> ConnFuture + Send>;
 
 /// A connection served to its end.
 pub(super) type ConnFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -56,8 +59,8 @@ impl Connections for AppConnections {
     fn next(&self, builder: &Arc<auto::Builder<TokioExecutor>>) -> ServeOne {
         let app = self.0.clone();
         let builder = builder.clone();
-        Box::new(move |io, state, stop, info| {
-            let requests = state.clone();
+        Box::new(move |io, watch: Arc<Watch>, open, info| {
+            let requests = watch.state.clone();
             let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
                 // An app is one `Arc`, the connection another: each request
                 // clones two pointers, and the request keeps the second.
@@ -68,7 +71,7 @@ impl Connections for AppConnections {
             let conn = builder
                 .serve_connection_with_upgrades(io, service)
                 .into_owned();
-            Box::pin(drive(conn, |c| c.graceful_shutdown(), state, stop))
+            Box::pin(drive(conn, |c| c.graceful_shutdown(), watch, open))
         })
     }
 }
@@ -95,8 +98,8 @@ where
         let svc = self.service.clone();
         let limits = self.limits;
         let builder = builder.clone();
-        Box::new(move |io, state, stop, info| {
-            let requests = state.clone();
+        Box::new(move |io, watch: Arc<Watch>, open, info| {
+            let requests = watch.state.clone();
             let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
                 let guard = requests.begin();
                 req.extensions_mut().insert(info.clone());
@@ -126,7 +129,7 @@ where
             let conn = builder
                 .serve_connection_with_upgrades(io, service)
                 .into_owned();
-            Box::pin(drive(conn, |c| c.graceful_shutdown(), state, stop))
+            Box::pin(drive(conn, |c| c.graceful_shutdown(), watch, open))
         })
     }
 }

@@ -30,6 +30,7 @@ mod conn;
 mod connections;
 mod drive;
 mod socket;
+mod sweeper;
 
 use std::future::{Future, IntoFuture};
 use std::io;
@@ -47,8 +48,8 @@ use tokio::sync::{watch, Semaphore};
 use self::accept::{is_per_connection, refuse, ACCEPT_BACKOFF, REFUSALS_AT_ONCE};
 use self::conn::{ConnState, Watched};
 use self::connections::{builder, AppConnections, Connections, TowerConnections};
-use self::drive::Stop;
 use self::socket::Socket;
+use self::sweeper::Sweeper;
 use crate::app::App;
 use crate::limits::Limits;
 use crate::request::ConnectionInfo;
@@ -247,7 +248,9 @@ impl Serve {
         let builder = Arc::new(builder(&limits));
         let cap = Arc::new(Semaphore::new(limits.connection_cap()));
         let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
-        let (stop, stopped) = watch::channel(Stop::Serving);
+        let sweeper = Sweeper::start(limits.header_read_timeout, limits.keep_alive_timeout)?;
+        // Each connection holds a receiver; `closed` tells when all are gone.
+        let (open, opened) = watch::channel(());
         loop {
             let accepted = tokio::select! {
                 biased;
@@ -281,48 +284,50 @@ impl Serve {
             let state =
                 ConnState::new(limits.header_read_timeout, limits.keep_alive_timeout, plain);
             let serve_one = connections.next(&builder);
-            let stop = stopped.clone();
+            let watch = sweeper.watch(state.clone());
+            let open_one = opened.clone();
             #[cfg(feature = "tls")]
-            let tls = tls.clone();
-            tokio::spawn(async move {
-                #[cfg(feature = "tls")]
-                let Some((socket, info)) = handshake(tls, stream, peer, local, &limits).await
-                else {
-                    return;
-                };
-                #[cfg(not(feature = "tls"))]
-                let (socket, info) = (Socket::Tcp(stream), ConnectionInfo::new(Some(peer), local));
-                let io = TokioIo::new(Watched::new(socket, state.clone(), permit));
-                serve_one(io, state, stop, info).await;
-            });
+            if let Some(tls) = tls.clone() {
+                tokio::spawn(async move {
+                    let Some((socket, info)) = handshake(tls, stream, peer, local, &limits).await
+                    else {
+                        return;
+                    };
+                    let io = TokioIo::new(Watched::new(socket, state, permit));
+                    serve_one(io, watch, open_one, info).await;
+                });
+                continue;
+            }
+            // Plain TCP: the connection's future is the task itself (no
+            // wrapper to poll on every wake-up).
+            let info = ConnectionInfo::new(Some(peer), local);
+            let io = TokioIo::new(Watched::new(Socket::Tcp(stream), state, permit));
+            tokio::spawn(serve_one(io, watch, open_one, info));
         }
         drop(listener);
-        drop(stopped);
-        let _ = stop.send(Stop::Graceful);
+        drop(opened);
+        sweeper.tell_all(sweeper::GRACEFUL);
         tokio::select! {
-            () = stop.closed() => {}
+            () = open.closed() => {}
             () = tokio::time::sleep(limits.shutdown_timeout) => {
                 tracing::warn!("graceful shutdown timed out; closing remaining connections");
-                let _ = stop.send(Stop::Now);
+                sweeper.tell_all(sweeper::NOW);
             }
         }
         Ok(())
     }
 }
 
-/// The connection's socket: TCP as accepted, or TLS once the handshake is
-/// done within the head timeout (`None`: it failed or took too long).
+/// The connection's TLS socket once the handshake is done within the head
+/// timeout (`None`: it failed or took too long).
 #[cfg(feature = "tls")]
 async fn handshake(
-    tls: Option<tokio_rustls::TlsAcceptor>,
+    acceptor: tokio_rustls::TlsAcceptor,
     stream: tokio::net::TcpStream,
     peer: std::net::SocketAddr,
     local: Option<std::net::SocketAddr>,
     limits: &Limits,
 ) -> Option<(Socket, ConnectionInfo)> {
-    let Some(acceptor) = tls else {
-        return Some((Socket::Tcp(stream), ConnectionInfo::new(Some(peer), local)));
-    };
     match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
         Ok(Ok(stream)) => {
             let session = stream.get_ref().1;
