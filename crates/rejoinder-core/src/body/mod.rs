@@ -265,7 +265,8 @@ pub enum Body {
 fn looks_like_html(s: &str) -> bool {
     match s.as_bytes().first() {
         // The common case decided by the first byte: no whitespace scan.
-        Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0b => b == b'<',
+        // (A visible ASCII byte is never whitespace; the rest, rare, scan.)
+        Some(&b) if (0x21..0x80).contains(&b) => b == b'<',
         _ => s.trim_start().starts_with('<'),
     }
 }

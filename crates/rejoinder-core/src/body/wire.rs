@@ -262,14 +262,16 @@ impl http_body::Body for ResBody {
         }
     }
 
+    #[inline]
     fn is_end_stream(&self) -> bool {
         match &self.kind {
+            Kind::Full(b) => b.is_none() && self.trailers.is_none(),
             Kind::Boxed(b) => b.is_end_stream(),
             #[cfg(feature = "fs")]
             Kind::File(_, remaining) => self.trailers.is_none() && *remaining == 0,
             #[cfg(all(feature = "fs", target_os = "linux"))]
             Kind::Spliced(s) => s.remaining == 0,
-            kind => self.trailers.is_none() && matches!(kind, Kind::Full(None) | Kind::Sized(_, 0)),
+            kind => self.trailers.is_none() && matches!(kind, Kind::Sized(_, 0)),
         }
     }
 

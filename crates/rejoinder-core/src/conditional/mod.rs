@@ -142,6 +142,7 @@ pub fn evaluate(method: &Method, request: &HeaderMap, current: Option<Validators
 ///
 /// A request without conditional or range headers costs a few header
 /// lookups and no allocation; a response that is not 2xx costs nothing.
+#[inline]
 pub fn apply(res: &mut Response, method: &Method, request: &HeaderMap) {
     // After the handler, only a safe method can still honour a failed
     // precondition: a write has happened by now, and the response's
@@ -152,6 +153,11 @@ pub fn apply(res: &mut Response, method: &Method, request: &HeaderMap) {
     if !safe || !res.status().is_success() || res.headers_sent() || !any_conditional(request) {
         return;
     }
+    apply_conditions(res, method, request);
+}
+
+/// [`apply`] once the request has a condition to evaluate.
+fn apply_conditions(res: &mut Response, method: &Method, request: &HeaderMap) {
     let etag = res.headers().get(header::ETAG).map(HeaderValue::as_bytes);
     match decide(method, request, true, etag, || res.last_modified()) {
         Verdict::NotModified => {
@@ -175,6 +181,7 @@ pub fn apply(res: &mut Response, method: &Method, request: &HeaderMap) {
 /// pass over the names, which compare as known names without hashing:
 /// cheaper than the five lookups it saves on the common request that has
 /// none.
+#[inline]
 fn any_conditional(request: &HeaderMap) -> bool {
     request.keys().any(|name| {
         [

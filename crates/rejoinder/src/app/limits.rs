@@ -85,8 +85,18 @@ impl Limits {
     /// `None` when it is within them. HTTP/1 heads over the size or count
     /// limit are refused by hyper itself (431); this check covers HTTP/2 and
     /// the in-process client, and the URI length on every protocol.
+    #[inline]
     pub(crate) fn refuse(&self, uri: &http::Uri, headers: &http::HeaderMap) -> Option<Response> {
         let target = uri.path_and_query().map_or(0, |p| p.as_str().len());
+        if target <= self.max_uri_len && headers.len() <= self.max_headers {
+            return None;
+        }
+        self.refusal(target, headers.len())
+    }
+
+    /// The answer for a request over a limit.
+    #[cold]
+    fn refusal(&self, target: usize, count: usize) -> Option<Response> {
         if target > self.max_uri_len {
             let message = format!(
                 "the request target is {target} bytes; this server takes at most {}",
@@ -94,7 +104,6 @@ impl Limits {
             );
             return Some(HttpError::uri_too_long(message).into_response());
         }
-        let count = headers.len();
         if count > self.max_headers {
             let message = format!(
                 "the request has {count} header fields; this server takes at most {}",

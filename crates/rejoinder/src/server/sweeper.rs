@@ -14,10 +14,12 @@
 //! every park of a worker look at the wheel and read the clock: about 80
 //! instructions per request on a busy keep-alive connection and about 200
 //! on one that waits for each request (bench/instructions.sh), plus a task
-//! per connection. The sweeper has none of that on the request path; its
-//! price is precision: a deadline is noticed up to one tick late (an
-//! eighth of the shortest timeout, between 5 and 250 ms), which for
-//! timeouts of seconds is what a coarse clock gives anyway.
+//! per connection. The sweeper has none of that on the request path, and
+//! the request path reads no clock either: a connection marks that a head
+//! began or a response ended, and the sweeper stamps the time on its next
+//! tick. The price is precision: a timeout ends between one and three
+//! ticks after its time (a tick is an eighth of the shortest timeout,
+//! between 5 and 250 ms), so at most about a third late.
 
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed, Ordering::Release};
 use std::sync::{Arc, Mutex, Weak};
@@ -78,7 +80,7 @@ impl Watch {
             }
             return;
         }
-        match self.state.deadline() {
+        match self.state.deadline(now) {
             Some((at, Wait::Head)) if at <= now => {
                 tracing::debug!("closing a connection: no complete request head in time");
                 self.orders.tell(NOW);
