@@ -168,6 +168,9 @@ impl Context {
     /// Adds a route's parameters; the first route's list becomes the
     /// context's as it is.
     pub(crate) fn add_params(&mut self, params: Params) {
+        if params.is_empty() {
+            return;
+        }
         if self.params.is_empty() {
             self.params = params;
         } else {

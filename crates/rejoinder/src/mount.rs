@@ -118,10 +118,16 @@ impl Dispatch {
 impl Dispatch {
     /// The handler for this request: a mounted one (the context then
     /// knows where the mounted path starts), or the app's own.
+    #[inline]
     fn route(&self, ctx: &mut Context) -> &dyn Handler {
         if self.mounts.is_empty() {
             return &*self.rest;
         }
+        self.mounted(ctx)
+    }
+
+    /// [`route`](Self::route) when something is mounted.
+    fn mounted(&self, ctx: &mut Context) -> &dyn Handler {
         let path = ctx.req.path();
         let found = self
             .mounts

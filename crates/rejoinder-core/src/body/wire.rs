@@ -195,6 +195,7 @@ impl http_body::Body for ResBody {
     type Data = Bytes;
     type Error = BoxError;
 
+    #[inline]
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -275,6 +276,7 @@ impl http_body::Body for ResBody {
         }
     }
 
+    #[inline]
     fn size_hint(&self) -> SizeHint {
         if self.trailers.is_some() {
             return SizeHint::default();

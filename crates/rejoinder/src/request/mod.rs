@@ -81,6 +81,7 @@ pub struct Request {
 impl Request {
     /// `conn` is the server's connection; without it (a request through
     /// tower layers or the test client) one in the extensions is used.
+    #[inline]
     pub(crate) fn new(
         head: Parts,
         body: RequestBody,
