@@ -6,7 +6,6 @@
 use std::future::Future;
 
 use bytes::Bytes;
-use futures_util::future::Either;
 use rejoinder_core::{ResBody, Response};
 
 use crate::app::App;
@@ -48,22 +47,18 @@ impl App {
         F: FnOnce(http::Response<ResBody>) -> R + Send + 'static,
         R: 'static,
     {
-        // Taken apart once: the head goes into the context as it is.
-        let (mut head, body) = req.into_parts();
-        let body = RequestBody::from(body);
-        if self.inner.layers.is_empty() {
-            let ctx = Context::from_parts(head, body, self.inner.shared.clone(), conn);
-            Either::Left(pipeline(self, ctx, finish))
-        } else {
-            // Through tower layers the connection goes as an extension.
-            if let Some(conn) = conn {
-                head.extensions.insert(conn);
-            }
-            let req = http::Request::from_parts(head, body);
-            // Boxed: layered apps box their stack's future anyway, and this
-            // one would make every app's request future larger.
-            Either::Right(Box::pin(async move { finish(layered(self, req).await) }))
-        }
+        // Taken apart once: the head goes into the context as it is. An
+        // app with tower layers takes the request back out of it, in the
+        // same future (one future type for both: nothing to choose on
+        // every poll).
+        let (head, body) = req.into_parts();
+        let ctx = Context::from_parts(
+            head,
+            RequestBody::from(body),
+            self.inner.shared.clone(),
+            conn,
+        );
+        pipeline(self, ctx, finish)
     }
 
     /// The pipeline itself, inside any layers.
@@ -95,6 +90,11 @@ where
     F: FnOnce(http::Response<ResBody>) -> R + Send,
 {
     async move {
+        if !app.inner.layers.is_empty() {
+            // Boxed: layered apps box their stack's future anyway.
+            let req = ctx.req.take_http();
+            return finish(Box::pin(layered(app.clone(), req)).await);
+        }
         let inner = &*app.inner;
         let span = crate::trace::request_span(&ctx.req);
         let traced = !span.is_disabled();

@@ -281,6 +281,18 @@ impl Request {
         accepts(&accept.join(","), offered, accept.is_empty())
     }
 
+    /// The request as an `http` request, moved out (its head and body; a
+    /// bare head is left behind), with the connection as an extension:
+    /// for the app's tower layers.
+    pub(crate) fn take_http(&mut self) -> http::Request<RequestBody> {
+        let mut head = std::mem::replace(&mut self.head, http::Request::new(()).into_parts().0);
+        if let Some(conn) = self.conn.clone() {
+            head.extensions.insert(conn);
+        }
+        let body = self.body.take().unwrap_or_else(RequestBody::empty);
+        http::Request::from_parts(head, body)
+    }
+
     /// A stand-in for a request that moved elsewhere (a flushed handler's
     /// context keeps the original).
     pub(crate) fn detached_copy(&self) -> Request {

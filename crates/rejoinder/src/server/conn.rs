@@ -202,29 +202,36 @@ impl<B: Body> Body for Tracked<B> {
 
 /// What a request's pipeline does last with its response: the body ends
 /// the request when dropped (the guard does, if the pipeline's future is
-/// dropped first, since it holds this function). `http1`: the request came
-/// over HTTP/1.x, whose writer can send a whole file with `sendfile`.
-pub(crate) fn finish(
+/// dropped first, since it holds this). `http1`: the request came over
+/// HTTP/1.x, whose writer can send a whole file with `sendfile`.
+pub(crate) struct Finish {
     guard: Guard,
     http1: bool,
-) -> impl FnOnce(
-    http::Response<rejoinder_core::ResBody>,
-) -> Result<http::Response<Tracked<rejoinder_core::ResBody>>, std::convert::Infallible>
-       + Send
-       + 'static {
-    move |res| {
+}
+
+impl Finish {
+    pub(crate) fn new(guard: Guard, http1: bool) -> Self {
+        Finish { guard, http1 }
+    }
+
+    /// The response as hyper gets it.
+    pub(crate) fn apply(
+        self,
+        res: http::Response<rejoinder_core::ResBody>,
+    ) -> Result<http::Response<Tracked<rejoinder_core::ResBody>>, std::convert::Infallible> {
         #[allow(unused_mut)]
         let mut res = res;
         // Nothing stands between this body and hyper's HTTP/1 writer now:
         // an untouched file body may go out by `sendfile`.
         #[cfg(all(feature = "fs", target_os = "linux"))]
-        if http1 {
-            if let Some(queue) = &guard.0.splices {
+        if self.http1 {
+            if let Some(queue) = &self.guard.0.splices {
                 res.body_mut().splice_into(queue);
             }
         }
         #[cfg(not(all(feature = "fs", target_os = "linux")))]
-        let _ = http1;
+        let _ = self.http1;
+        let guard = self.guard;
         Ok(res.map(|body| Tracked::new(body, guard)))
     }
 }

@@ -17,7 +17,7 @@ use rejoinder_core::{BoxError, ResBody};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use super::conn::{finish, Tracked, Watched};
+use super::conn::{Finish, Tracked, Watched};
 use super::drive::drive;
 use super::socket::Socket;
 use super::sweeper::Watch;
@@ -65,8 +65,9 @@ impl Connections for AppConnections {
                 // An app is one `Arc`, the connection another: each request
                 // clones two pointers, and the request keeps the second.
                 let http1 = req.version() <= http::Version::HTTP_11;
-                let finish = finish(requests.begin(), http1);
-                app.clone().respond(req, Some(info.clone()), finish)
+                let finish = Finish::new(requests.begin(), http1);
+                app.clone()
+                    .respond(req, Some(info.clone()), move |res| finish.apply(res))
             });
             let conn = builder
                 .serve_connection_with_upgrades(io, service)
