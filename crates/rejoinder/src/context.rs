@@ -51,16 +51,12 @@ pub struct Context {
     state: http::Extensions,
     /// Inline for the usual one: no allocation for the list.
     params: Params,
-    /// Where the path below a `Router::mount` prefix starts
-    /// ([`NOT_MOUNTED`] outside a mount). A `u32`, not an
-    /// `Option<usize>`: the context moves by value into the request's
-    /// future, and heads are far shorter than 4 GiB.
-    mounted: u32,
+    /// Where the path below a `Router::mount` prefix starts. A `u32`:
+    /// the context moves by value into the request's future, and heads
+    /// are far shorter than 4 GiB.
+    mounted: Option<u32>,
     shared: Arc<Shared>,
 }
-
-/// `Context::mounted` outside a mount.
-const NOT_MOUNTED: u32 = u32::MAX;
 
 /// The channel of a flushable handler (`rejoinder::flushable`), kept in the
 /// context's state: only those handlers pay for it. Shared and taken
@@ -72,16 +68,8 @@ impl Context {
     /// A context for a request, with a fresh response, outside any app (no
     /// named routes, the default body limit).
     pub fn new(req: http::Request<RequestBody>) -> Self {
-        Context::with_shared(req, Arc::new(Shared::default()), None)
-    }
-
-    pub(crate) fn with_shared(
-        req: http::Request<RequestBody>,
-        shared: Arc<Shared>,
-        conn: Option<crate::request::ConnectionInfo>,
-    ) -> Self {
         let (head, body) = req.into_parts();
-        Context::from_parts(head, body, shared, conn)
+        Context::from_parts(head, body, Arc::new(Shared::default()), None)
     }
 
     #[inline]
@@ -96,7 +84,7 @@ impl Context {
             res: Response::new(),
             state: http::Extensions::new(),
             params: Params::new(),
-            mounted: NOT_MOUNTED,
+            mounted: None,
             shared,
         }
     }
@@ -182,7 +170,7 @@ impl Context {
     /// of a mounted handler.
     pub(crate) fn set_mounted(&mut self, at: usize) {
         // A head is bounded far below 4 GiB; saturate rather than wrap.
-        self.mounted = u32::try_from(at).unwrap_or(NOT_MOUNTED - 1);
+        self.mounted = Some(u32::try_from(at).unwrap_or(u32::MAX));
     }
 
     /// For a handler mounted with `Router::mount` or `App::mount`, the
@@ -204,10 +192,7 @@ impl Context {
     /// # }
     /// ```
     pub fn mounted_path(&self) -> Option<&str> {
-        if self.mounted == NOT_MOUNTED {
-            return None;
-        }
-        self.req.path().get(self.mounted as usize..)
+        self.req.path().get(self.mounted? as usize..)
     }
 
     /// A path parameter captured by the router (`{id}` in `/users/{id}`),

@@ -67,8 +67,7 @@ impl App {
         req: http::Request<RequestBody>,
         conn: Option<ConnectionInfo>,
     ) -> impl Future<Output = http::Response<ResBody>> + Send + 'static {
-        let ctx = Context::with_shared(req, self.inner.shared.clone(), conn);
-        pipeline(self, ctx, std::convert::identity)
+        self.respond(req, conn, std::convert::identity)
     }
 }
 
@@ -93,7 +92,7 @@ where
         if !app.inner.layers.is_empty() {
             // Boxed: layered apps box their stack's future anyway.
             let req = ctx.req.take_http();
-            return finish(Box::pin(layered(app.clone(), req)).await);
+            return finish(Box::pin(layered(app, req)).await);
         }
         let inner = &*app.inner;
         let span = crate::trace::request_span(&ctx.req);
@@ -190,11 +189,9 @@ where
         }
         let fin = ctx.res.finalize(ctx.req.method(), ctx.req.version());
         let mut response = fin.response;
-        let has_body = || {
-            ctx.req.method() != http::Method::HEAD
-                && !rejoinder_core::status::is_empty(response.status().as_u16())
-        };
-        if let (Some(filters), true) = (&inner.body_filters, has_body()) {
+        let has_body = ctx.req.method() != http::Method::HEAD
+            && !rejoinder_core::status::is_empty(response.status().as_u16());
+        if let (Some(filters), true) = (&inner.body_filters, has_body) {
             let body = std::mem::replace(response.body_mut(), ResBody::empty());
             *response.body_mut() = filters.apply(body);
             // A filter may change a streamed body's length: a Content-Length

@@ -89,10 +89,6 @@ impl ConnState {
         })
     }
 
-    fn now_ms(&self) -> u64 {
-        super::clock::now_ms().saturating_sub(self.epoch_ms)
-    }
-
     /// Bytes arrived on the socket.
     #[inline]
     fn on_bytes(&self) {
@@ -142,7 +138,7 @@ impl ConnState {
 
     /// Milliseconds after accept, now.
     pub(crate) fn elapsed_ms(&self) -> u64 {
-        self.now_ms()
+        super::clock::now_ms().saturating_sub(self.epoch_ms)
     }
 }
 
