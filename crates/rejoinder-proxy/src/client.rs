@@ -17,7 +17,7 @@ use tokio::net::TcpStream;
 use crate::body::UpstreamBody;
 use crate::error::UpstreamError;
 use crate::h1;
-use crate::upstream::{Protocol, Target};
+use crate::upstream::Target;
 
 /// The timeouts of an upstream exchange.
 #[derive(Debug, Clone, Copy)]
@@ -72,6 +72,15 @@ pub(crate) enum Answer {
     H2(http::Response<Incoming>),
 }
 
+/// The head of a request to send.
+#[derive(Debug)]
+pub(crate) enum Head<'a> {
+    /// To an HTTP/1.1 target: written from its fields.
+    H1(h1::head::Request<'a>),
+    /// To an h2c target: the parts of hyper's request.
+    H2(http::request::Parts),
+}
+
 /// How one proxy reaches its targets.
 #[derive(Debug, Clone)]
 pub(crate) struct Clients {
@@ -87,32 +96,42 @@ impl Clients {
         }
     }
 
-    /// Sends `req` to `target` on a pooled connection (a new one when none
-    /// is idle) and reads the answer's head. `upgrade`: the request asks
-    /// to switch protocols.
+    /// Sends `head` and `body` to `target` on a pooled connection (a new
+    /// one when none is idle) and reads the answer's head. `upgrade`: the
+    /// request asks to switch protocols.
     pub(crate) async fn request(
         &self,
         target: &Arc<Target>,
-        req: http::Request<UpstreamBody>,
+        head: Head<'_>,
+        body: UpstreamBody,
         upgrade: bool,
     ) -> Result<Answer, UpstreamError> {
-        match target.protocol() {
-            Protocol::Http1 => self.request_h1(target, req, upgrade).await.map(Answer::H1),
-            Protocol::H2c => self.request_h2(target, req).await.map(Answer::H2),
+        match head {
+            Head::H1(head) => self
+                .request_h1(target, &head, body, upgrade)
+                .await
+                .map(Answer::H1),
+            // Boxed: the h2 handshake would make every request's future
+            // larger (and every move of it dearer) otherwise.
+            Head::H2(parts) => {
+                Box::pin(self.request_h2(target, http::Request::from_parts(parts, body)))
+                    .await
+                    .map(Answer::H2)
+            }
         }
     }
 
     async fn request_h1(
         &self,
         target: &Arc<Target>,
-        req: http::Request<UpstreamBody>,
+        head: &h1::head::Request<'_>,
+        mut body: UpstreamBody,
         upgrade: bool,
     ) -> Result<h1::Answer, UpstreamError> {
         let release = h1::Release {
             idle: target.clone(),
             max_idle: self.pool.max_idle_per_host,
         };
-        let (parts, mut body) = req.into_parts();
         // The most recent idle connection the upstream has not closed; if
         // it turns out closed before any byte of the answer, the request
         // goes once more on a fresh connection.
@@ -120,7 +139,7 @@ impl Clients {
             if conn.is_closed() {
                 continue;
             }
-            match conn.exchange(&parts, body, upgrade, release.clone()).await {
+            match conn.exchange(head, body, upgrade, release.clone()).await {
                 Ok(answer) => return Ok(answer),
                 Err(h1::Failure::Stale(back)) => {
                     tracing::debug!("a pooled upstream connection was closed; sending again");
@@ -131,7 +150,7 @@ impl Clients {
             }
         }
         let conn = h1::Conn::new(self.dial(target).await?);
-        match conn.exchange(&parts, body, upgrade, release).await {
+        match conn.exchange(head, body, upgrade, release).await {
             Ok(answer) => Ok(answer),
             Err(h1::Failure::Stale(_)) => Err(UpstreamError::Http1(std::io::Error::new(
                 std::io::ErrorKind::UnexpectedEof,

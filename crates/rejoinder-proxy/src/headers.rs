@@ -71,35 +71,56 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 }
 
 /// Whether `name` is always hop-by-hop (those `Connection` names aside).
-fn is_hop_by_hop(name: &HeaderName) -> bool {
+pub(crate) fn is_hop_by_hop(name: &HeaderName) -> bool {
     HOP_BY_HOP.contains(name) || name.as_str().starts_with("proxy-")
 }
 
-/// `ip` as text, without the formatting machinery for the IPv4 case.
-fn ip_text(ip: std::net::IpAddr) -> Option<HeaderValue> {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let mut buf = [0u8; 15];
-            let mut n = 0;
-            for (i, octet) in v4.octets().into_iter().enumerate() {
-                if i > 0 {
-                    buf[n] = b'.';
+/// An address as text, held inline: no allocation, and no formatting
+/// machinery for the IPv4 case.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct IpText {
+    /// The longest IPv6 text (`ffff:…:255.255.255.255`) is 45 bytes.
+    buf: [u8; 45],
+    len: u8,
+}
+
+impl IpText {
+    pub(crate) fn new(ip: std::net::IpAddr) -> Self {
+        let mut buf = [0u8; 45];
+        let mut n = 0;
+        match ip {
+            std::net::IpAddr::V4(v4) => {
+                for (i, octet) in v4.octets().into_iter().enumerate() {
+                    if i > 0 {
+                        buf[n] = b'.';
+                        n += 1;
+                    }
+                    if octet >= 100 {
+                        buf[n] = b'0' + octet / 100;
+                        n += 1;
+                    }
+                    if octet >= 10 {
+                        buf[n] = b'0' + (octet / 10) % 10;
+                        n += 1;
+                    }
+                    buf[n] = b'0' + octet % 10;
                     n += 1;
                 }
-                if octet >= 100 {
-                    buf[n] = b'0' + octet / 100;
-                    n += 1;
-                }
-                if octet >= 10 {
-                    buf[n] = b'0' + (octet / 10) % 10;
-                    n += 1;
-                }
-                buf[n] = b'0' + octet % 10;
-                n += 1;
             }
-            HeaderValue::from_bytes(&buf[..n]).ok()
+            std::net::IpAddr::V6(v6) => {
+                use std::io::Write as _;
+                let mut rest = &mut buf[..];
+                // 45 bytes hold any address: the write cannot fall short.
+                let _ = write!(rest, "{v6}");
+                n = 45 - rest.len();
+            }
         }
-        std::net::IpAddr::V6(v6) => HeaderValue::try_from(v6.to_string()).ok(),
+        IpText { buf, len: n as u8 }
+    }
+
+    /// The text.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
     }
 }
 
@@ -195,55 +216,26 @@ pub(crate) fn via_value(version: http::Version, pseudonym: &str) -> HeaderValue 
         .unwrap_or_else(|_| HeaderValue::from_static("1.1 rejoinder"))
 }
 
-/// Adds `X-Forwarded-For` (appended), `X-Forwarded-Proto`,
-/// `X-Forwarded-Host`, optionally `Forwarded` (RFC 7239, appended), and
-/// `Via` (appended, the value `via`).
-pub(crate) fn add_forwarding(
-    headers: &mut HeaderMap,
-    fwd: &Forwarding<'_>,
-    forwarded: bool,
-    via: &HeaderValue,
-) {
-    static XFF: HeaderName = HeaderName::from_static("x-forwarded-for");
-    static XFP: HeaderName = HeaderName::from_static("x-forwarded-proto");
-    static XFH: HeaderName = HeaderName::from_static("x-forwarded-host");
+/// This hop's `Forwarded` element (RFC 7239): `for=`, `host=`, `proto=`.
+pub(crate) fn forwarded_element(fwd: &Forwarding<'_>) -> String {
+    let mut element = String::new();
     if let Some(ip) = fwd.client {
-        match headers.entry(&XFF) {
-            header::Entry::Vacant(slot) => {
-                if let Some(v) = ip_text(ip) {
-                    slot.insert(v);
-                }
-            }
-            header::Entry::Occupied(_) => append_list(headers, XFF.clone(), &ip.to_string()),
+        match ip {
+            std::net::IpAddr::V4(v4) => element.push_str(&format!("for={v4}")),
+            std::net::IpAddr::V6(v6) => element.push_str(&format!("for=\"[{v6}]\"")),
         }
+        element.push(';');
     }
-    headers.insert(
-        XFP.clone(),
-        HeaderValue::from_static(proto_static(fwd.proto)),
-    );
-    if let Some(host) = fwd.host {
-        headers.insert(XFH.clone(), host.clone());
+    if let Some(host) = fwd.host.and_then(|h| h.to_str().ok()) {
+        element.push_str(&format!("host=\"{}\";", host.replace(['"', '\\'], "")));
     }
-    if forwarded {
-        let mut element = String::new();
-        if let Some(ip) = fwd.client {
-            match ip {
-                std::net::IpAddr::V4(v4) => element.push_str(&format!("for={v4}")),
-                std::net::IpAddr::V6(v6) => element.push_str(&format!("for=\"[{v6}]\"")),
-            }
-            element.push(';');
-        }
-        if let Some(host) = fwd.host.and_then(|h| h.to_str().ok()) {
-            element.push_str(&format!("host=\"{}\";", host.replace(['"', '\\'], "")));
-        }
-        element.push_str("proto=");
-        element.push_str(proto_static(fwd.proto));
-        append_list(headers, header::FORWARDED, &element);
-    }
-    add_via(headers, via);
+    element.push_str("proto=");
+    element.push_str(proto_static(fwd.proto));
+    element
 }
 
-fn proto_static(proto: &str) -> &'static str {
+/// `https` or `http`, as the value of `X-Forwarded-Proto`.
+pub(crate) fn proto_static(proto: &str) -> &'static str {
     if proto.eq_ignore_ascii_case("https") {
         "https"
     } else {
@@ -254,29 +246,6 @@ fn proto_static(proto: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn forwarding_appends_to_what_came_before() {
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_static("10.0.0.1"));
-        h.insert(header::VIA, HeaderValue::from_static("1.0 edge"));
-        let host = HeaderValue::from_static("example.com");
-        let fwd = Forwarding {
-            client: Some("127.0.0.2".parse().unwrap()),
-            proto: "http",
-            host: Some(&host),
-        };
-        let via = via_value(http::Version::HTTP_11, "rejoinder");
-        add_forwarding(&mut h, &fwd, true, &via);
-        assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.2");
-        assert_eq!(h["x-forwarded-proto"], "http");
-        assert_eq!(h["x-forwarded-host"], "example.com");
-        assert_eq!(
-            h["forwarded"],
-            "for=127.0.0.2;host=\"example.com\";proto=http"
-        );
-        assert_eq!(h[header::VIA], "1.0 edge, 1.1 rejoinder");
-    }
 
     #[test]
     fn te_trailers_and_upgrade_are_recognised() {
@@ -301,9 +270,11 @@ mod tests {
             "10.20.199.255",
             "::1",
             "2001:db8::7",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+            "::ffff:255.255.255.255",
         ] {
             let parsed: std::net::IpAddr = ip.parse().unwrap();
-            assert_eq!(ip_text(parsed).unwrap(), ip);
+            assert_eq!(IpText::new(parsed).as_bytes(), ip.as_bytes());
         }
     }
 

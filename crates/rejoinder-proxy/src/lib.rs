@@ -52,6 +52,7 @@ pub mod error;
 pub mod guide;
 mod h1;
 pub mod headers;
+mod outgoing;
 mod pool;
 mod proxy;
 mod upgrade;

@@ -19,11 +19,13 @@ use http_body::Body as _;
 use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
 
 use crate::body::Reclaim;
-use crate::client::{Answer, Clients, Pool, Timeouts};
+use crate::client::{Answer, Clients, Head, Pool, Timeouts};
 use crate::download::{take_small, Downstream, Incoming, Small, TrailerSlot};
 use crate::error::UpstreamError;
-use crate::headers::{self, Forwarding};
-use crate::upstream::{InFlight, Target, Upstreams};
+use crate::h1;
+use crate::headers;
+use crate::outgoing::Plan;
+use crate::upstream::{InFlight, Protocol, Target, Upstreams};
 
 type RequestHook = dyn Fn(&rejoinder::Request, &mut http::request::Parts) + Send + Sync;
 type ResponseHook = dyn Fn(&mut Response) + Send + Sync;
@@ -199,80 +201,76 @@ impl Proxy {
     }
 
     async fn forward(&self, ctx: &mut Context) {
-        let method = ctx.req.method().clone();
-        let client_version = ctx.req.version();
-        // A copy with room for what is added (X-Forwarded-*, Via, Host,
-        // TE): sized once, where a clone would grow (and rehash) at once.
-        let src = ctx.req.headers();
-        let mut headers = HeaderMap::with_capacity(src.len() + 8);
-        for (name, value) in src {
-            headers.append(name.clone(), value.clone());
+        let body = ctx.req.take_body();
+        match self.send(&mut ctx.req, body).await {
+            Ok((in_flight, answer)) => ctx.res = self.respond(&mut ctx.req, answer, in_flight),
+            Err(err) => self.fail(ctx, err),
         }
-        let client_host = headers.get(header::HOST).cloned().or_else(|| {
-            let a = ctx.req.uri().authority()?;
-            HeaderValue::from_str(a.as_str()).ok()
-        });
-        let upgrade = headers::upgrade_request(&headers);
-        let trailers = headers::wants_trailers(&headers);
-        headers::strip_hop_by_hop(&mut headers);
-        headers.remove(header::HOST);
-        let fwd = Forwarding {
-            client: ctx.req.remote_addr().map(|a| a.ip()),
-            proto: ctx.req.scheme(),
-            host: client_host.as_ref(),
-        };
-        let via = self.via_for(ctx.req.version());
-        headers::add_forwarding(&mut headers, &fwd, self.forwarded, &via);
-        if trailers {
-            headers.insert(header::TE, HeaderValue::from_static("trailers"));
-        }
-        let Some(path_and_query) = self.path_and_query(&ctx.req) else {
-            return self.fail(ctx, UpstreamError::Uri);
-        };
-        let on_upgrade = upgrade.as_ref().and_then(|_| {
-            ctx.req
-                .extensions_mut()
-                .remove::<hyper::upgrade::OnUpgrade>()
-        });
-        let retryable = self.retry && is_idempotent(&method) && self.upstreams.len() > 1;
-        let (reclaim, mut body) = Reclaim::new(ctx.req.take_body(), retryable);
+    }
+
+    /// Sends `req` (its body taken out as `body`) to a target, once more
+    /// to another after a failure that allows it, and reads the answer's
+    /// head.
+    // `req` is borrowed exclusively: a shared borrow kept across an await
+    // would need the request to be `Sync`, and its body is not.
+    async fn send(
+        &self,
+        req: &mut rejoinder::Request,
+        body: Option<rejoinder::RequestBody>,
+    ) -> Result<(InFlight, Answer), UpstreamError> {
+        let method = req.method();
+        let path_and_query = self.path_and_query(req).ok_or(UpstreamError::Uri)?;
+        let plan = Plan::new(req, self.forwarded, &self.via_for(req.version()));
+        let wants_upgrade = plan.upgrade().is_some();
+        let retryable = self.retry && is_idempotent(method) && self.upstreams.len() > 1;
+        let (reclaim, mut body) = Reclaim::new(body, retryable);
         let mut exclude: Option<Arc<Target>> = None;
         let mut attempt = 0;
-        let wants_upgrade = upgrade.is_some();
-        let (in_flight, answer) = loop {
+        loop {
             attempt += 1;
-            let Some(target) = self.upstreams.pick(exclude.as_ref()) else {
-                return self.fail(ctx, UpstreamError::NoTarget);
+            let target = self
+                .upstreams
+                .pick(exclude.as_ref())
+                .ok_or(UpstreamError::NoTarget)?;
+            let host = match (self.preserve_host, plan.client_host()) {
+                (true, Some(h)) => h,
+                _ => target.host(),
             };
-            // The last attempt takes the headers; an earlier one copies them.
-            let last = !(retryable && attempt == 1);
-            let head_headers = if last {
-                std::mem::take(&mut headers)
+            let http1 = target.protocol() == Protocol::Http1;
+            let fields = plan.for_target(host, http1);
+            let parts;
+            let head = if http1 && self.request_hooks.is_empty() {
+                // Written from the plan: no header map is built.
+                Head::H1(h1::head::Request {
+                    method,
+                    target: [target.base_path(), path_and_query.as_str()],
+                    fields: &fields,
+                })
             } else {
-                headers.clone()
+                let p = self
+                    .parts(req, &target, &path_and_query, plan.header_map(host, http1))
+                    .ok_or(UpstreamError::Uri)?;
+                if http1 {
+                    parts = p;
+                    Head::H1(h1::head::Request {
+                        method: &parts.method,
+                        target: ["", parts.uri.path_and_query().map_or("", |pq| pq.as_str())],
+                        fields: &parts.headers,
+                    })
+                } else {
+                    Head::H2(p)
+                }
             };
-            let Some(head) = self.head(
-                ctx,
-                &target,
-                &method,
-                head_headers,
-                &path_and_query,
-                client_host.as_ref(),
-                upgrade.as_ref(),
-            ) else {
-                return self.fail(ctx, UpstreamError::Uri);
-            };
-            let req = http::Request::from_parts(head, body);
             let in_flight = InFlight::new(target.clone());
             let sent = tokio::time::timeout(
                 self.timeouts.first_byte,
-                self.clients.request(&target, req, wants_upgrade),
+                self.clients.request(&target, head, body, wants_upgrade),
             )
             .await;
             let err = match sent {
                 Ok(Ok(answer)) => {
                     self.upstreams.succeeded(&target);
-                    break (in_flight, answer);
+                    return Ok((in_flight, answer));
                 }
                 Ok(Err(e)) => e,
                 Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
@@ -286,22 +284,18 @@ impl Proxy {
                     continue;
                 }
             }
-            return self.fail(ctx, err);
-        };
-        let res = self.respond(&method, client_version, answer, on_upgrade, in_flight);
-        ctx.res = res;
+            return Err(err);
+        }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn head(
+    /// The upstream request's head as hyper's parts, for an h2c target or
+    /// the request hooks, which then run on it.
+    fn parts(
         &self,
-        ctx: &Context,
+        req: &rejoinder::Request,
         target: &Target,
-        method: &Method,
-        headers: HeaderMap,
         path_and_query: &PathAndQuery,
-        client_host: Option<&HeaderValue>,
-        upgrade: Option<&HeaderValue>,
+        headers: HeaderMap,
     ) -> Option<http::request::Parts> {
         let pq = if target.base_path().is_empty() {
             path_and_query.clone()
@@ -312,8 +306,8 @@ impl Proxy {
         };
         // HTTP/1.1 sends the origin form; HTTP/2 its :scheme and :authority.
         let uri = match target.protocol() {
-            crate::Protocol::Http1 => Uri::from(pq),
-            crate::Protocol::H2c => Uri::builder()
+            Protocol::Http1 => Uri::from(pq),
+            Protocol::H2c => Uri::builder()
                 .scheme(target.scheme())
                 .authority(target.authority().clone())
                 .path_and_query(pq)
@@ -321,22 +315,11 @@ impl Proxy {
                 .ok()?,
         };
         let (mut parts, ()) = http::Request::new(()).into_parts();
-        parts.method = method.clone();
+        parts.method = req.method().clone();
         parts.uri = uri;
         parts.headers = headers;
-        let host = match (self.preserve_host, client_host) {
-            (true, Some(h)) => h.clone(),
-            _ => target.host().clone(),
-        };
-        parts.headers.insert(header::HOST, host);
-        if let (Some(up), crate::Protocol::Http1) = (upgrade, target.protocol()) {
-            parts
-                .headers
-                .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-            parts.headers.insert(header::UPGRADE, up.clone());
-        }
         for hook in &self.request_hooks {
-            hook(&ctx.req, &mut parts);
+            hook(req, &mut parts);
         }
         Some(parts)
     }
@@ -344,12 +327,11 @@ impl Proxy {
     /// Turns the upstream's answer into a rejoinder response.
     fn respond(
         &self,
-        method: &Method,
-        client: http::Version,
+        req: &mut rejoinder::Request,
         answer: Answer,
-        on_upgrade: Option<hyper::upgrade::OnUpgrade>,
         in_flight: InFlight,
     ) -> Response {
+        let client = req.version();
         let (status, version, reason, mut headers, body, upgraded) = match answer {
             Answer::H1(a) => {
                 let (body, upgraded) = match a.kind {
@@ -401,19 +383,20 @@ impl Proxy {
                 headers.insert(header::UPGRADE, up);
             }
             // The connection becomes the tunnel's: never pooled again.
+            let on_upgrade = req.extensions_mut().remove::<hyper::upgrade::OnUpgrade>();
             match upgraded {
                 Some(upstream) => crate::upgrade::tunnel(on_upgrade, upstream),
                 None => tracing::warn!("an h2c upstream cannot switch protocols"),
             }
-            res.set_body(Bytes::new());
-        } else if method != Method::HEAD && !rejoinder::status::is_empty(status.as_u16()) {
+            res.set_body_verbatim(Bytes::new());
+        } else if req.method() != Method::HEAD && !rejoinder::status::is_empty(status.as_u16()) {
             let incoming = body;
             let (incoming, first) = if incoming.is_end_stream() {
                 (None, None)
             } else if declared.is_empty() {
                 match take_small(incoming) {
                     Small::Whole(bytes) => {
-                        res.set_body(bytes);
+                        res.set_body_verbatim(bytes);
                         (None, None)
                     }
                     Small::Stream(incoming, first) => (Some(incoming), first),
@@ -463,15 +446,15 @@ impl Proxy {
                 );
                 // Its items are already the body's (no adapter), and once
                 // ended it keeps answering `None` (both upstream bodies do).
-                res.set_body(Body::Stream(Box::pin(down)));
+                res.set_body_verbatim(Body::Stream(Box::pin(down)));
             } else if res.body().is_none() {
-                res.set_body(Bytes::new());
+                res.set_body_verbatim(Bytes::new());
             }
         }
         // HEAD, 204, 304: nothing to read; an HTTP/1.1 connection went
-        // back to the pool when its head was read.
-        // No inferred Content-Type: the upstream's headers say what it is.
-        res.remove("content-type");
+        // back to the pool when its head was read. Bodies are set
+        // verbatim: no inferred Content-Type, the upstream's headers say
+        // what it is.
         // An empty body held whole is framed by the connection (its
         // Content-Length is dropped at finalize); a stream keeps the
         // upstream's Content-Length unless a body filter changes it.

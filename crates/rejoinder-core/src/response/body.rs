@@ -29,6 +29,26 @@ impl Response {
         self.body.take()
     }
 
+    /// Sets the body exactly as given: the status and the headers are left
+    /// as they are and no Content-Type is inferred — for a body whose
+    /// headers already describe it, such as a proxied upstream's.
+    ///
+    /// ```
+    /// # use rejoinder_core::Response;
+    /// let mut res = Response::new();
+    /// let _ = res.set_status(502);
+    /// res.headers_mut().insert("content-length", 3.into());
+    /// res.set_body_verbatim("abc");
+    /// assert_eq!(res.status().as_u16(), 502);
+    /// assert_eq!(res.get("content-length"), Some("3"));
+    /// assert_eq!(res.content_type(), None);
+    /// ```
+    pub fn set_body_verbatim(&mut self, body: impl Into<Body>) -> &mut Self {
+        self.infer_type = false;
+        self.body = Some(body.into());
+        self
+    }
+
     /// Sets the body as given, without Koa's status and type rules, and
     /// without content-type inference (Kong's `exit`).
     pub(crate) fn set_body_raw(&mut self, body: Body, infer_type: bool) {

@@ -56,16 +56,16 @@ pub(crate) enum Failure {
     Failed(io::Error),
 }
 impl Conn {
-    /// Sends `parts` with `body` and reads the answer's head. `upgrade`:
+    /// Sends `request` with `body` and reads the answer's head. `upgrade`:
     /// the request asked to switch protocols (a 101 is accepted).
     pub(crate) async fn exchange(
         mut self,
-        parts: &http::request::Parts,
+        request: &super::head::Request<'_>,
         body: UpstreamBody,
         upgrade: bool,
         release: Release,
     ) -> Result<Answer, Failure> {
-        let framing = super::head::write(&mut self.head, parts, &body);
+        let framing = super::head::write(&mut self.head, request, &body);
         let mut upload = Some(Upload::new(std::mem::take(&mut self.head), framing, body));
         // An upload the upstream stopped taking (kept to tell whether its
         // body was touched), and why.
@@ -162,7 +162,7 @@ impl Conn {
             });
         }
         let decoder =
-            parse::framing(&mut head, parts.method == Method::HEAD).map_err(Failure::Failed)?;
+            parse::framing(&mut head, *request.method == Method::HEAD).map_err(Failure::Failed)?;
         // A failed write leaves the request incomplete: not kept after.
         let keep = parse::keep_alive(&head) && write_error.is_none();
         Ok(Answer {
