@@ -72,7 +72,17 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
 
 /// Whether `name` is always hop-by-hop (those `Connection` names aside).
 pub(crate) fn is_hop_by_hop(name: &HeaderName) -> bool {
-    HOP_BY_HOP.contains(name) || name.as_str().starts_with("proxy-")
+    // By length first: most names are ruled out by one comparison, where
+    // comparing with each of `HOP_BY_HOP` costs six (names are lowercase).
+    let s = name.as_str();
+    let fixed = match s.len() {
+        2 => s == "te",
+        7 => s == "trailer" || s == "upgrade",
+        10 => s == "connection" || s == "keep-alive",
+        17 => s == "transfer-encoding",
+        _ => false,
+    };
+    fixed || s.starts_with("proxy-")
 }
 
 /// An address as text, held inline: no allocation, and no formatting
@@ -275,6 +285,27 @@ mod tests {
         ] {
             let parsed: std::net::IpAddr = ip.parse().unwrap();
             assert_eq!(IpText::new(parsed).as_bytes(), ip.as_bytes());
+        }
+    }
+
+    #[test]
+    fn the_fixed_hop_by_hop_set_is_recognised_by_name() {
+        for name in &HOP_BY_HOP {
+            assert!(is_hop_by_hop(name), "{name}");
+        }
+        for name in ["proxy-authorization", "proxy-connection", "proxy-x"] {
+            assert!(is_hop_by_hop(&HeaderName::from_static(name)), "{name}");
+        }
+        for name in [
+            "tk",
+            "trailers",
+            "upgrades",
+            "connectio",
+            "host",
+            "x-proxy-a",
+            "content-length",
+        ] {
+            assert!(!is_hop_by_hop(&HeaderName::from_static(name)), "{name}");
         }
     }
 

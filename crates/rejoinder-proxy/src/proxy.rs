@@ -366,16 +366,29 @@ impl Proxy {
         }
         // Via, and the X-Request-Id the app adds.
         headers.reserve(2);
-        let declared: Vec<HeaderName> = headers
-            .get_all(header::TRAILER)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-            .collect();
+        // Trailer and Upgrade are hop-by-hop: one pass over the names
+        // tells whether there is anything to look up or remove.
+        let hop = headers.keys().any(headers::is_hop_by_hop);
+        let declared: Vec<HeaderName> = if hop {
+            headers
+                .get_all(header::TRAILER)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
         let switching = status == StatusCode::SWITCHING_PROTOCOLS;
-        let upgrade_value = headers.get(header::UPGRADE).cloned();
-        headers::strip_hop_by_hop(&mut headers);
+        let upgrade_value = if hop && switching {
+            headers.get(header::UPGRADE).cloned()
+        } else {
+            None
+        };
+        if hop {
+            headers::strip_hop_by_hop(&mut headers);
+        }
         headers::add_via(&mut headers, &self.via_for(version));
         if switching {
             if let Some(up) = upgrade_value {

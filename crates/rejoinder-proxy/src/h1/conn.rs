@@ -49,17 +49,15 @@ impl Conn {
         self
     }
 
-    /// Whether the upstream is known to have closed it (or reset it)
-    /// while it was idle. Costs no system call: it asks what the reactor
-    /// already saw.
+    /// Whether the upstream is known to have closed it (or reset it, or
+    /// sent bytes nobody asked for) while it was idle: any read readiness
+    /// on an idle connection says it cannot carry another exchange. Costs
+    /// no system call: it asks what the reactor already saw.
     pub(crate) fn is_closed(&self) -> bool {
         let mut cx = Context::from_waker(std::task::Waker::noop());
-        let ready = std::pin::pin!(self.io.ready(Interest::READABLE));
-        match std::future::Future::poll(ready, &mut cx) {
-            Poll::Ready(Ok(r)) => r.is_read_closed() || r.is_error(),
-            Poll::Ready(Err(_)) => true,
-            Poll::Pending => false,
-        }
+        // Not `ready()`: its waiter would be queued and dequeued under the
+        // reactor's lock; the read slot takes the (no-op) waker alone.
+        self.io.poll_read_ready(&mut cx).is_ready()
     }
 
     /// Reads more into the buffer: the bytes read, 0 at the close.

@@ -17,6 +17,9 @@ use http::{StatusCode, Version};
 use super::decode::Decoder;
 use super::{invalid, MAX_HEAD, MAX_HEADERS};
 
+/// The fields of a head whose places are noted on the stack.
+const INLINE_SPANS: usize = 24;
+
 /// A parsed response head.
 #[derive(Debug)]
 pub(crate) struct Head {
@@ -105,9 +108,18 @@ pub(crate) fn parse(buf: &mut BytesMut) -> io::Result<Option<Head>> {
         .filter(|r| !r.is_empty() && Some(*r) != status.canonical_reason())
         .map(str::to_owned);
     // Where each field's name and value are in the buffer, to cut the
-    // values out of the frozen head without a copy.
-    let mut spans = [(0u32, 0u32, 0u32, 0u32); MAX_HEADERS];
+    // values out of the frozen head without a copy. Held inline for the
+    // usual head (zeroing room for all MAX_HEADERS would cost more than
+    // the rest of this loop), on the heap for a long one.
     let count = res.headers.len();
+    let mut inline = [(0u32, 0u32, 0u32, 0u32); INLINE_SPANS];
+    let mut heap = Vec::new();
+    let spans = if count <= INLINE_SPANS {
+        &mut inline[..count]
+    } else {
+        heap.resize(count, (0, 0, 0, 0));
+        &mut heap[..]
+    };
     for (span, h) in spans.iter_mut().zip(res.headers.iter()) {
         let at = |s: &[u8]| (s.as_ptr() as usize - base) as u32;
         *span = (
@@ -121,7 +133,7 @@ pub(crate) fn parse(buf: &mut BytesMut) -> io::Result<Option<Head>> {
     // Room for what the proxy adds (Via, a request id) without a growth.
     let mut headers = HeaderMap::with_capacity(count + 4);
     let mut fields = Fields::default();
-    for &(name, name_len, value, value_len) in &spans[..count] {
+    for &(name, name_len, value, value_len) in &*spans {
         let (name, value) = (name as usize, value as usize);
         let name = HeaderName::from_bytes(&head[name..name + name_len as usize])
             .map_err(|_| invalid("the upstream sent an invalid header name"))?;
@@ -235,6 +247,32 @@ mod tests {
         let mut huge = b"HTTP/1.1 200 OK\r\nx: ".to_vec();
         huge.resize(MAX_HEAD + 10, b'a');
         assert!(parsed(&huge).is_err());
+    }
+
+    #[test]
+    fn heads_longer_than_the_inline_room_keep_every_field() {
+        for count in [
+            INLINE_SPANS - 1,
+            INLINE_SPANS,
+            INLINE_SPANS + 1,
+            MAX_HEADERS,
+        ] {
+            let mut raw = b"HTTP/1.1 200 OK\r\n".to_vec();
+            for i in 0..count {
+                raw.extend_from_slice(format!("x-{i}: v{i}\r\n").as_bytes());
+            }
+            raw.extend_from_slice(b"\r\nrest");
+            let mut buf = BytesMut::from(&raw[..]);
+            let head = parse(&mut buf).unwrap().unwrap();
+            assert_eq!(head.headers.len(), count);
+            for i in 0..count {
+                assert_eq!(
+                    head.headers[format!("x-{i}").as_str()],
+                    format!("v{i}").as_str()
+                );
+            }
+            assert_eq!(&buf[..], b"rest");
+        }
     }
 
     #[test]
