@@ -485,6 +485,12 @@ async fn a_mount_takes_every_method_for_its_prefix_and_below() {
             "/acme/assets/app.js",
             "GET Some(\"/app.js\") tenant=Some(\"acme\") tail=None",
         ),
+        // The prefix itself: its parameter alone, no tail.
+        (
+            "GET",
+            "/acme/assets",
+            "GET Some(\"\") tenant=Some(\"acme\") tail=None",
+        ),
         (
             "OPTIONS",
             "/v1/blobs/7",

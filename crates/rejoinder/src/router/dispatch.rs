@@ -29,23 +29,33 @@ impl Routes {
         let (index, params, mounted) = match self.matcher.at(ctx.req.path()) {
             Ok(m) => {
                 let endpoint = &self.endpoints[*m.value];
-                let mounted = endpoint.mount.as_ref().map(|(end, _)| {
-                    let tail = m.params.get(mount::TAIL).unwrap_or("");
-                    end.offset(ctx.req.path(), tail)
-                });
-                let params: crate::context::Params = m
-                    .params
-                    .iter()
-                    .filter(|(k, _)| *k != mount::TAIL)
-                    .enumerate()
-                    .map(|(i, (k, v))| {
-                        let name = match endpoint.params.get(i) {
-                            Some(n) if &**n == k => n.clone(),
-                            _ => Arc::from(k),
-                        };
-                        (name, rejoinder_core::uri::percent_decode(v))
-                    })
-                    .collect();
+                let tail = endpoint
+                    .mount
+                    .as_ref()
+                    .and_then(|_| m.params.get(mount::TAIL));
+                let mounted = endpoint
+                    .mount
+                    .as_ref()
+                    .map(|(end, _)| end.offset(ctx.req.path(), tail.unwrap_or("")));
+                // No parameters but a mount's tail (the common case below
+                // a prefix): nothing to decode or collect.
+                let only_tail = m.params.len() == usize::from(tail.is_some());
+                let params: crate::context::Params = if only_tail {
+                    crate::context::Params::new()
+                } else {
+                    m.params
+                        .iter()
+                        .filter(|(k, _)| *k != mount::TAIL)
+                        .enumerate()
+                        .map(|(i, (k, v))| {
+                            let name = match endpoint.params.get(i) {
+                                Some(n) if &**n == k => n.clone(),
+                                _ => Arc::from(k),
+                            };
+                            (name, rejoinder_core::uri::percent_decode(v))
+                        })
+                        .collect()
+                };
                 (*m.value, params, mounted)
             }
             Err(_) => {
