@@ -78,7 +78,7 @@ pub(crate) enum Head<'a> {
     /// To an HTTP/1.1 target: written from its fields.
     H1(h1::head::Request<'a>),
     /// To an h2c target: the parts of hyper's request.
-    H2(http::request::Parts),
+    H2(Box<http::request::Parts>),
 }
 
 /// How one proxy reaches its targets.
@@ -114,7 +114,7 @@ impl Clients {
             // Boxed: the h2 handshake would make every request's future
             // larger (and every move of it dearer) otherwise.
             Head::H2(parts) => {
-                Box::pin(self.request_h2(target, http::Request::from_parts(parts, body)))
+                Box::pin(self.request_h2(target, http::Request::from_parts(*parts, body)))
                     .await
                     .map(Answer::H2)
             }

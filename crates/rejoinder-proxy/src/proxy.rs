@@ -296,7 +296,7 @@ impl Proxy {
         target: &Target,
         path_and_query: &PathAndQuery,
         headers: HeaderMap,
-    ) -> Option<http::request::Parts> {
+    ) -> Option<Box<http::request::Parts>> {
         let pq = if target.base_path().is_empty() {
             path_and_query.clone()
         } else {
@@ -321,7 +321,9 @@ impl Proxy {
         for hook in &self.request_hooks {
             hook(req, &mut parts);
         }
-        Some(parts)
+        // Boxed: held across the exchange, it would make every request's
+        // future larger (this path is the rarer one).
+        Some(Box::new(parts))
     }
 
     /// Turns the upstream's answer into a rejoinder response.
