@@ -6,6 +6,7 @@
 //! has been read to the end, and is closed on an error, an upgrade or a
 //! body left unread.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -99,64 +100,72 @@ impl Clients {
     /// Sends `head` and `body` to `target` on a pooled connection (a new
     /// one when none is idle) and reads the answer's head. `upgrade`: the
     /// request asks to switch protocols.
-    pub(crate) async fn request(
-        &self,
-        target: &Arc<Target>,
-        head: Head<'_>,
+    // This and `request_h1` are not `async fn`s: their arguments would be
+    // kept twice in the future (as arguments and as the locals they move
+    // into), and these futures are inside every proxied request's.
+    pub(crate) fn request<'a>(
+        &'a self,
+        target: &'a Arc<Target>,
+        head: Head<'a>,
         body: UpstreamBody,
         upgrade: bool,
-    ) -> Result<Answer, UpstreamError> {
-        match head {
-            Head::H1(head) => self
-                .request_h1(target, &head, body, upgrade)
-                .await
-                .map(Answer::H1),
-            // Boxed: the h2 handshake would make every request's future
-            // larger (and every move of it dearer) otherwise.
-            Head::H2(parts) => {
-                Box::pin(self.request_h2(target, http::Request::from_parts(*parts, body)))
+    ) -> impl Future<Output = Result<Answer, UpstreamError>> + Send + 'a {
+        async move {
+            match head {
+                // By reference: the head stays where it is.
+                Head::H1(ref head) => self
+                    .request_h1(target, head, body, upgrade)
                     .await
-                    .map(Answer::H2)
+                    .map(Answer::H1),
+                // Boxed: the h2 handshake would make every request's
+                // future larger (and every move of it dearer) otherwise.
+                Head::H2(parts) => {
+                    Box::pin(self.request_h2(target, http::Request::from_parts(*parts, body)))
+                        .await
+                        .map(Answer::H2)
+                }
             }
         }
     }
 
-    async fn request_h1(
-        &self,
-        target: &Arc<Target>,
-        head: &h1::head::Request<'_>,
+    fn request_h1<'a>(
+        &'a self,
+        target: &'a Arc<Target>,
+        head: &'a h1::head::Request<'a>,
         mut body: UpstreamBody,
         upgrade: bool,
-    ) -> Result<h1::Answer, UpstreamError> {
-        let release = h1::Release {
-            idle: target.clone(),
-            max_idle: self.pool.max_idle_per_host,
-        };
-        // The most recent idle connection the upstream has not closed; if
-        // it turns out closed before any byte of the answer, the request
-        // goes once more on a fresh connection.
-        while let Some(conn) = target.pool.pop(self.pool.idle_timeout) {
-            if conn.is_closed() {
-                continue;
-            }
-            match conn.exchange(head, body, upgrade, release.clone()).await {
-                Ok(answer) => return Ok(answer),
-                Err(h1::Failure::Stale(back)) => {
-                    tracing::debug!("a pooled upstream connection was closed; sending again");
-                    body = back;
-                    break;
+    ) -> impl Future<Output = Result<h1::Answer, UpstreamError>> + Send + 'a {
+        async move {
+            let release = h1::Release {
+                idle: target.clone(),
+                max_idle: self.pool.max_idle_per_host,
+            };
+            // The most recent idle connection the upstream has not closed;
+            // if it turns out closed before any byte of the answer, the
+            // request goes once more on a fresh connection.
+            while let Some(conn) = target.pool.pop(self.pool.idle_timeout) {
+                if conn.is_closed() {
+                    continue;
                 }
-                Err(h1::Failure::Failed(e)) => return Err(UpstreamError::Http1(e)),
+                match conn.exchange(head, body, upgrade, release.clone()).await {
+                    Ok(answer) => return Ok(answer),
+                    Err(h1::Failure::Stale(back)) => {
+                        tracing::debug!("a pooled upstream connection was closed; sending again");
+                        body = back;
+                        break;
+                    }
+                    Err(h1::Failure::Failed(e)) => return Err(UpstreamError::Http1(e)),
+                }
             }
-        }
-        let conn = h1::Conn::new(self.dial(target).await?);
-        match conn.exchange(head, body, upgrade, release).await {
-            Ok(answer) => Ok(answer),
-            Err(h1::Failure::Stale(_)) => Err(UpstreamError::Http1(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the upstream closed the connection before answering",
-            ))),
-            Err(h1::Failure::Failed(e)) => Err(UpstreamError::Http1(e)),
+            let conn = h1::Conn::new(self.dial(target).await?);
+            match conn.exchange(head, body, upgrade, release).await {
+                Ok(answer) => Ok(answer),
+                Err(h1::Failure::Stale(_)) => Err(UpstreamError::Http1(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the upstream closed the connection before answering",
+                ))),
+                Err(h1::Failure::Failed(e)) => Err(UpstreamError::Http1(e)),
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 //! head is read, interim 1xx answers skipped, and the head handed back with
 //! the body that reads the rest.
 
-use std::future::poll_fn;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::task::Poll;
 
@@ -58,116 +58,125 @@ pub(crate) enum Failure {
 impl Conn {
     /// Sends `request` with `body` and reads the answer's head. `upgrade`:
     /// the request asked to switch protocols (a 101 is accepted).
-    pub(crate) async fn exchange(
+    // Not an `async fn`: its arguments would be kept twice in the future
+    // (as arguments and as the locals they move into), and this future is
+    // inside every proxied request's.
+    pub(crate) fn exchange<'r>(
         mut self,
-        request: &super::head::Request<'_>,
+        request: &'r super::head::Request<'r>,
         body: UpstreamBody,
         upgrade: bool,
         release: Release,
-    ) -> Result<Answer, Failure> {
+    ) -> impl Future<Output = Result<Answer, Failure>> + Send + 'r {
         let framing = super::head::write(&mut self.head, request, &body);
+        // The upload, while it is being sent or once the upstream stopped
+        // taking it (kept to tell whether its body was touched).
         let mut upload = Some(Upload::new(std::mem::take(&mut self.head), framing, body));
-        // An upload the upstream stopped taking (kept to tell whether its
-        // body was touched), and why.
-        let mut stopped: Option<Upload> = None;
-        let mut write_error = None;
-        // Whether the finished upload took any of the body.
-        let mut taken = false;
-        let mut received = false;
-        let mut interim = 0;
-        let head = poll_fn(|cx| -> Poll<Result<Head, io::Error>> {
-            if let Some(up) = upload.as_mut() {
-                match up.poll_send(&self.io, cx) {
-                    Poll::Ready(Ok(())) => {
-                        if let Some(done) = upload.take() {
-                            taken = done.body_taken();
-                            self.head = done.into_head_buffer();
+        async move {
+            let mut sending = true;
+            let mut write_error = None;
+            // Whether the finished upload took any of the body.
+            let mut taken = false;
+            let mut received = false;
+            let mut interim = 0;
+            let head = poll_fn(|cx| -> Poll<Result<Head, io::Error>> {
+                if let (Some(up), true) = (upload.as_mut(), sending) {
+                    match up.poll_send(&self.io, cx) {
+                        Poll::Ready(Ok(())) => {
+                            if let Some(done) = upload.take() {
+                                taken = done.body_taken();
+                                self.head = done.into_head_buffer();
+                            }
                         }
-                    }
-                    Poll::Ready(Err(UploadError::Body(e))) => return Poll::Ready(Err(e)),
-                    // The upstream may still have answered (an early
-                    // error, then a close): read on, the answer decides.
-                    Poll::Ready(Err(UploadError::Write(e))) => {
-                        write_error = Some(e);
-                        stopped = upload.take();
-                    }
-                    Poll::Pending => {}
-                }
-            }
-            loop {
-                let parsed = if self.buf.is_empty() {
-                    None
-                } else {
-                    parse::parse(&mut self.buf)?
-                };
-                match parsed {
-                    Some(head) if head.status == StatusCode::SWITCHING_PROTOCOLS => {
-                        return Poll::Ready(if upgrade {
-                            Ok(head)
-                        } else {
-                            Err(invalid("the upstream switched protocols unasked"))
-                        });
-                    }
-                    Some(head) if head.status.is_informational() => {
-                        interim += 1;
-                        if interim > MAX_INTERIM {
-                            return Poll::Ready(Err(invalid(
-                                "the upstream sent too many interim responses",
-                            )));
+                        Poll::Ready(Err(UploadError::Body(e))) => return Poll::Ready(Err(e)),
+                        // The upstream may still have answered (an early
+                        // error, then a close): read on, the answer decides.
+                        Poll::Ready(Err(UploadError::Write(e))) => {
+                            write_error = Some(e);
+                            sending = false;
                         }
-                        continue;
+                        Poll::Pending => {}
                     }
-                    Some(head) => return Poll::Ready(Ok(head)),
-                    None => {}
                 }
-                match std::task::ready!(self.poll_fill(cx)) {
-                    Ok(0) => {
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            if received {
-                                "the upstream closed the connection inside the response head"
+                loop {
+                    let parsed = if self.buf.is_empty() {
+                        None
+                    } else {
+                        parse::parse(&mut self.buf)?
+                    };
+                    match parsed {
+                        Some(head) if head.status == StatusCode::SWITCHING_PROTOCOLS => {
+                            return Poll::Ready(if upgrade {
+                                Ok(head)
                             } else {
-                                "the upstream closed the connection before answering"
-                            },
-                        )))
+                                Err(invalid("the upstream switched protocols unasked"))
+                            });
+                        }
+                        Some(head) if head.status.is_informational() => {
+                            interim += 1;
+                            if interim > MAX_INTERIM {
+                                return Poll::Ready(Err(invalid(
+                                    "the upstream sent too many interim responses",
+                                )));
+                            }
+                            continue;
+                        }
+                        Some(head) => return Poll::Ready(Ok(head)),
+                        None => {}
                     }
-                    Ok(_) => received = true,
-                    Err(e) => return Poll::Ready(Err(e)),
+                    match std::task::ready!(self.poll_fill(cx)) {
+                        Ok(0) => {
+                            return Poll::Ready(Err(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                if received {
+                                    "the upstream closed the connection inside the response head"
+                                } else {
+                                    "the upstream closed the connection before answering"
+                                },
+                            )))
+                        }
+                        Ok(_) => received = true,
+                        Err(e) => return Poll::Ready(Err(e)),
+                    }
                 }
-            }
-        })
-        .await;
-        let mut head = match head {
-            Ok(head) => head,
-            Err(e) => {
-                let e = write_error.unwrap_or(e);
-                let left = upload.or(stopped);
-                let untouched = !taken && left.as_ref().is_none_or(|u| !u.body_taken());
-                // Nothing came back on a connection that had carried an
-                // exchange before: the upstream closed it while idle.
-                let stale =
-                    self.reused && !received && untouched && e.kind() != io::ErrorKind::InvalidData;
-                if !stale {
-                    return Err(Failure::Failed(e));
+            })
+            .await;
+            let mut head = match head {
+                Ok(head) => head,
+                Err(e) => {
+                    let e = write_error.unwrap_or(e);
+                    let left = upload;
+                    let untouched = !taken && left.as_ref().is_none_or(|u| !u.body_taken());
+                    // Nothing came back on a connection that had carried an
+                    // exchange before: the upstream closed it while idle.
+                    let stale = self.reused
+                        && !received
+                        && untouched
+                        && e.kind() != io::ErrorKind::InvalidData;
+                    if !stale {
+                        return Err(Failure::Failed(e));
+                    }
+                    let body = left.and_then(Upload::into_body);
+                    return Err(Failure::Stale(body.unwrap_or_else(UpstreamBody::empty)));
                 }
-                let body = left.and_then(Upload::into_body);
-                return Err(Failure::Stale(body.unwrap_or_else(UpstreamBody::empty)));
+            };
+            if head.status == StatusCode::SWITCHING_PROTOCOLS {
+                let read = self.buf.split().freeze();
+                return Ok(Answer {
+                    head,
+                    kind: AnswerKind::Upgraded(Upgraded { io: self.io, read }),
+                });
             }
-        };
-        if head.status == StatusCode::SWITCHING_PROTOCOLS {
-            let read = self.buf.split().freeze();
-            return Ok(Answer {
+            let decoder = parse::framing(&mut head, *request.method == Method::HEAD)
+                .map_err(Failure::Failed)?;
+            // A failed write leaves the request incomplete: not kept after.
+            let keep = parse::keep_alive(&head) && write_error.is_none();
+            // A stopped upload goes no further.
+            let upload = upload.filter(|_| sending);
+            Ok(Answer {
                 head,
-                kind: AnswerKind::Upgraded(Upgraded { io: self.io, read }),
-            });
+                kind: AnswerKind::Body(Body::new(self, decoder, keep, upload, release)),
+            })
         }
-        let decoder =
-            parse::framing(&mut head, *request.method == Method::HEAD).map_err(Failure::Failed)?;
-        // A failed write leaves the request incomplete: not kept after.
-        let keep = parse::keep_alive(&head) && write_error.is_none();
-        Ok(Answer {
-            head,
-            kind: AnswerKind::Body(Body::new(self, decoder, keep, upload, release)),
-        })
     }
 }
