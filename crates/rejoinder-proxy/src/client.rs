@@ -143,11 +143,16 @@ impl Clients {
             // The most recent idle connection the upstream has not closed;
             // if it turns out closed before any byte of the answer, the
             // request goes once more on a fresh connection.
-            while let Some(conn) = target.pool.pop(self.pool.idle_timeout) {
-                if conn.is_closed() {
-                    continue;
-                }
-                match conn.exchange(head, body, upgrade, release.clone()).await {
+            // Each connection is moved into its exchange inside a block:
+            // a binding still in scope at the await would be stored in
+            // this future beside the exchange's own copy.
+            loop {
+                let exchange = match target.pool.pop(self.pool.idle_timeout) {
+                    Some(conn) if conn.is_closed() => continue,
+                    Some(conn) => conn.exchange(head, body, upgrade, release.clone()),
+                    None => break,
+                };
+                match exchange.await {
                     Ok(answer) => return Ok(answer),
                     Err(h1::Failure::Stale(back)) => {
                         tracing::debug!("a pooled upstream connection was closed; sending again");
@@ -157,8 +162,9 @@ impl Clients {
                     Err(h1::Failure::Failed(e)) => return Err(UpstreamError::Http1(e)),
                 }
             }
-            let conn = h1::Conn::new(self.dial(target).await?);
-            match conn.exchange(head, body, upgrade, release).await {
+            let stream = self.dial(target).await?;
+            let exchange = h1::Conn::new(stream).exchange(head, body, upgrade, release);
+            match exchange.await {
                 Ok(answer) => Ok(answer),
                 Err(h1::Failure::Stale(_)) => Err(UpstreamError::Http1(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
