@@ -73,15 +73,6 @@ pub(crate) enum Answer {
     H2(http::Response<Incoming>),
 }
 
-/// The head of a request to send.
-#[derive(Debug)]
-pub(crate) enum Head<'a> {
-    /// To an HTTP/1.1 target: written from its fields.
-    H1(h1::head::Request<'a>),
-    /// To an h2c target: the parts of hyper's request.
-    H2(Box<http::request::Parts>),
-}
-
 /// How one proxy reaches its targets.
 #[derive(Debug, Clone)]
 pub(crate) struct Clients {
@@ -97,38 +88,13 @@ impl Clients {
         }
     }
 
-    /// Sends `head` and `body` to `target` on a pooled connection (a new
-    /// one when none is idle) and reads the answer's head. `upgrade`: the
-    /// request asks to switch protocols.
-    // This and `request_h1` are not `async fn`s: their arguments would be
-    // kept twice in the future (as arguments and as the locals they move
-    // into), and these futures are inside every proxied request's.
-    pub(crate) fn request<'a>(
-        &'a self,
-        target: &'a Arc<Target>,
-        head: Head<'a>,
-        body: UpstreamBody,
-        upgrade: bool,
-    ) -> impl Future<Output = Result<Answer, UpstreamError>> + Send + 'a {
-        async move {
-            match head {
-                // By reference: the head stays where it is.
-                Head::H1(ref head) => self
-                    .request_h1(target, head, body, upgrade)
-                    .await
-                    .map(Answer::H1),
-                // Boxed: the h2 handshake would make every request's
-                // future larger (and every move of it dearer) otherwise.
-                Head::H2(parts) => {
-                    Box::pin(self.request_h2(target, http::Request::from_parts(*parts, body)))
-                        .await
-                        .map(Answer::H2)
-                }
-            }
-        }
-    }
-
-    fn request_h1<'a>(
+    /// Sends `head` and `body` to an HTTP/1.1 `target` on a pooled
+    /// connection (a new one when none is idle) and reads the answer's
+    /// head. `upgrade`: the request asks to switch protocols.
+    // Not an `async fn`: its arguments would be kept twice in the future
+    // (as arguments and as the locals they move into), and this future is
+    // inside every proxied request's.
+    pub(crate) fn request_h1<'a>(
         &'a self,
         target: &'a Arc<Target>,
         head: &'a h1::head::Request<'a>,
@@ -175,7 +141,9 @@ impl Clients {
         }
     }
 
-    async fn request_h2(
+    /// Sends `req` to an h2c `target` on its shared connection (made
+    /// when there is none) and waits for the answer's head.
+    pub(crate) async fn request_h2(
         &self,
         target: &Arc<Target>,
         req: http::Request<UpstreamBody>,

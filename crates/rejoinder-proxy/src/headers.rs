@@ -150,7 +150,7 @@ pub(crate) fn wants_trailers(headers: &HeaderMap) -> bool {
 
 /// The `Upgrade` value of a request that asks to switch protocols over
 /// HTTP/1.1 (`Connection: upgrade` plus `Upgrade`).
-pub(crate) fn upgrade_request(headers: &HeaderMap) -> Option<HeaderValue> {
+pub(crate) fn upgrade_request(headers: &HeaderMap) -> Option<&HeaderValue> {
     let connection_says = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -158,7 +158,7 @@ pub(crate) fn upgrade_request(headers: &HeaderMap) -> Option<HeaderValue> {
         .flat_map(|v| v.split(','))
         .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
     connection_says
-        .then(|| headers.get(header::UPGRADE).cloned())
+        .then(|| headers.get(header::UPGRADE))
         .flatten()
 }
 
@@ -245,7 +245,18 @@ pub(crate) fn forwarded_element(fwd: &Forwarding<'_>) -> String {
 }
 
 /// `https` or `http`, as the value of `X-Forwarded-Proto`.
-pub(crate) fn proto_static(proto: &str) -> &'static str {
+pub(crate) fn proto_value(proto: &str) -> &'static HeaderValue {
+    static HTTPS: HeaderValue = HeaderValue::from_static("https");
+    static HTTP: HeaderValue = HeaderValue::from_static("http");
+    if proto.eq_ignore_ascii_case("https") {
+        &HTTPS
+    } else {
+        &HTTP
+    }
+}
+
+/// `https` or `http`, as text.
+fn proto_static(proto: &str) -> &'static str {
     if proto.eq_ignore_ascii_case("https") {
         "https"
     } else {

@@ -36,15 +36,20 @@ pub(crate) struct Plan<'a> {
     client: &'a HeaderMap,
     /// Fields the client's `Connection` header names besides the fixed
     /// hop-by-hop ones (not forwarded; empty, unallocated, as a rule).
-    named: Vec<HeaderName>,
+    named: Box<[HeaderName]>,
     /// The client's Host, or the authority of its request target.
     client_host: Option<HeaderValue>,
     xff: Option<Made>,
-    xfp: HeaderValue,
-    forwarded: Option<HeaderValue>,
-    via: HeaderValue,
+    xfp: &'static HeaderValue,
+    /// Boxed, as the joined values below: rare, and this plan is held in
+    /// every proxied request's future.
+    forwarded: Option<Box<HeaderValue>>,
+    /// This hop's own `Via` value, or (`via_joined`) the client's joined
+    /// with it.
+    via: &'a HeaderValue,
+    via_joined: Option<Box<HeaderValue>>,
     trailers: bool,
-    upgrade: Option<HeaderValue>,
+    upgrade: Option<&'a HeaderValue>,
 }
 
 /// A value the plan made.
@@ -76,7 +81,7 @@ struct Sent {
 impl<'a> Plan<'a> {
     /// Plans the fields for `req`; `forwarded`: add `Forwarded`; `via`:
     /// this hop's `Via` value.
-    pub(crate) fn new(req: &'a rejoinder::Request, forwarded: bool, via: &HeaderValue) -> Self {
+    pub(crate) fn new(req: &'a rejoinder::Request, forwarded: bool, via: &'a HeaderValue) -> Self {
         let client = req.headers();
         let mut sent = Sent::default();
         let mut host = None;
@@ -105,7 +110,7 @@ impl<'a> Plan<'a> {
                 .filter(|n| !is_hop_by_hop(n))
                 .collect()
         } else {
-            Vec::new()
+            Box::default()
         };
         let client_host = host.cloned().or_else(|| {
             let a = req.uri().authority()?;
@@ -116,9 +121,10 @@ impl<'a> Plan<'a> {
             named,
             client_host,
             xff: None,
-            xfp: HeaderValue::from_static(headers::proto_static(req.scheme())),
+            xfp: headers::proto_value(req.scheme()),
             forwarded: None,
-            via: via.clone(),
+            via,
+            via_joined: None,
             trailers: sent.te && headers::wants_trailers(client),
             upgrade: if sent.connection {
                 headers::upgrade_request(client)
@@ -147,7 +153,8 @@ impl<'a> Plan<'a> {
             plan.forwarded = match old {
                 None => HeaderValue::from_str(&element).ok(),
                 Some(old) => joined(old, &element),
-            };
+            }
+            .map(Box::new);
         }
         if let Some(old) = sent
             .via
@@ -155,7 +162,7 @@ impl<'a> Plan<'a> {
             .flatten()
         {
             if let Some(v) = via.to_str().ok().and_then(|v| joined(old, v)) {
-                plan.via = v;
+                plan.via_joined = Some(Box::new(v));
             }
         }
         plan
@@ -168,7 +175,7 @@ impl<'a> Plan<'a> {
 
     /// The `Upgrade` value when the client asks to switch protocols.
     pub(crate) fn upgrade(&self) -> Option<&HeaderValue> {
-        self.upgrade.as_ref()
+        self.upgrade
     }
 
     /// The client's values of the list field `name`, joined (`None` when
@@ -247,18 +254,21 @@ impl ForTarget<'_, '_> {
         if let Some(v) = &plan.xff {
             f(&XFF, Field::Made(v));
         }
-        f(&XFP, Field::Value(&plan.xfp));
+        f(&XFP, Field::Value(plan.xfp));
         if let Some(v) = &plan.client_host {
             f(&XFH, Field::Value(v));
         }
         if let Some(v) = &plan.forwarded {
             f(&header::FORWARDED, Field::Value(v));
         }
-        f(&header::VIA, Field::Value(&plan.via));
+        f(
+            &header::VIA,
+            Field::Value(plan.via_joined.as_deref().unwrap_or(plan.via)),
+        );
         if plan.trailers {
             f(&header::TE, Field::Value(&TRAILERS));
         }
-        if let (Some(up), true) = (&plan.upgrade, self.h1) {
+        if let (Some(up), true) = (plan.upgrade, self.h1) {
             f(&header::CONNECTION, Field::Value(&UPGRADE_TOKEN));
             f(&header::UPGRADE, Field::Value(up));
         }

@@ -9,6 +9,8 @@
 //! `response_filter`, the app's body filters are `response_body_filter`
 //! and its log callbacks `logging`.
 
+use std::borrow::Cow;
+use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -19,7 +21,7 @@ use http_body::Body as _;
 use rejoinder::{Body, BoxFuture, Context, Handler, IntoResponse, Response, NO_HEADERS};
 
 use crate::body::Reclaim;
-use crate::client::{Answer, Clients, Head, Pool, Timeouts};
+use crate::client::{Answer, Clients, Pool, Timeouts};
 use crate::download::{take_small, Downstream, Incoming, Small, TrailerSlot};
 use crate::error::UpstreamError;
 use crate::h1;
@@ -43,8 +45,8 @@ pub struct Proxy {
     preserve_host: bool,
     forwarded: bool,
     via: String,
-    /// `1.1 <via>` and `2 <via>`, made once.
-    via_values: [HeaderValue; 2],
+    /// `<version> <via>` for each version, made once.
+    via_values: [HeaderValue; 5],
     retry: bool,
     request_hooks: Vec<Arc<RequestHook>>,
     response_hooks: Vec<Arc<ResponseHook>>,
@@ -163,21 +165,18 @@ impl Proxy {
         &self.upstreams
     }
 
-    fn via_for(&self, version: http::Version) -> HeaderValue {
-        match version {
-            http::Version::HTTP_11 => self.via_values[0].clone(),
-            http::Version::HTTP_2 => self.via_values[1].clone(),
-            other => headers::via_value(other, &self.via),
-        }
+    fn via_for(&self, version: http::Version) -> &HeaderValue {
+        let i = VERSIONS.iter().position(|v| *v == version).unwrap_or(2);
+        &self.via_values[i]
     }
 
     /// The path and query to send: the request's, without the strip
     /// prefix.
-    fn path_and_query(&self, req: &rejoinder::Request) -> Option<PathAndQuery> {
+    fn path_and_query<'r>(&self, req: &'r rejoinder::Request) -> Option<Cow<'r, str>> {
         if self.strip_prefix.is_none() {
-            // The request's own, shared (no copy).
+            // The request's own (no copy).
             if let Some(pq) = req.uri().path_and_query() {
-                return Some(pq.clone());
+                return Some(Cow::Borrowed(pq.as_str()));
             }
         }
         let path = self.upstream_path(req.path());
@@ -185,7 +184,8 @@ impl Proxy {
             Some(q) => format!("{path}?{q}"),
             None => path.to_owned(),
         };
-        PathAndQuery::try_from(pq).ok()
+        PathAndQuery::try_from(pq.as_str()).ok()?;
+        Some(Cow::Owned(pq))
     }
 
     /// The path to send: the request's, without the strip prefix.
@@ -200,11 +200,17 @@ impl Proxy {
         }
     }
 
-    async fn forward(&self, ctx: &mut Context) {
-        let body = ctx.req.take_body();
-        match self.send(&mut ctx.req, body).await {
-            Ok((in_flight, answer)) => ctx.res = self.respond(&mut ctx.req, answer, in_flight),
-            Err(err) => self.fail(ctx, err),
+    /// Proxies the request of `ctx` and makes the answer its response.
+    // Not an `async fn` (whose arguments are kept twice): this future is
+    // boxed for every request, and kept under 1 KiB it comes from the
+    // allocator's per-thread cache.
+    fn forward<'a>(&'a self, ctx: &'a mut Context) -> impl Future<Output = ()> + Send + 'a {
+        async move {
+            let body = ctx.req.take_body();
+            match self.send(&mut ctx.req, body).await {
+                Ok((in_flight, answer)) => ctx.res = self.respond(&mut ctx.req, answer, in_flight),
+                Err(err) => self.fail(ctx, err),
+            }
         }
     }
 
@@ -212,79 +218,98 @@ impl Proxy {
     /// to another after a failure that allows it, and reads the answer's
     /// head.
     // `req` is borrowed exclusively: a shared borrow kept across an await
-    // would need the request to be `Sync`, and its body is not.
-    async fn send(
-        &self,
-        req: &mut rejoinder::Request,
+    // would need the request to be `Sync`, and its body is not. Not an
+    // `async fn`: its arguments would be kept twice in the future (as
+    // arguments and as the locals they move into).
+    fn send<'a>(
+        &'a self,
+        req: &'a mut rejoinder::Request,
         body: Option<rejoinder::RequestBody>,
-    ) -> Result<(InFlight, Answer), UpstreamError> {
-        let method = req.method();
-        let path_and_query = self.path_and_query(req).ok_or(UpstreamError::Uri)?;
-        let plan = Plan::new(req, self.forwarded, &self.via_for(req.version()));
-        let wants_upgrade = plan.upgrade().is_some();
-        let retryable = self.retry && is_idempotent(method) && self.upstreams.len() > 1;
+    ) -> impl Future<Output = Result<(InFlight, Answer), UpstreamError>> + Send + 'a {
+        let retryable = self.retry && is_idempotent(req.method()) && self.upstreams.len() > 1;
         let (reclaim, mut body) = Reclaim::new(body, retryable);
-        let mut exclude: Option<Arc<Target>> = None;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let target = self
-                .upstreams
-                .pick(exclude.as_ref())
-                .ok_or(UpstreamError::NoTarget)?;
-            let host = match (self.preserve_host, plan.client_host()) {
-                (true, Some(h)) => h,
-                _ => target.host(),
-            };
-            let http1 = target.protocol() == Protocol::Http1;
-            let fields = plan.for_target(host, http1);
-            let parts;
-            let head = if http1 && self.request_hooks.is_empty() {
-                // Written from the plan: no header map is built.
-                Head::H1(h1::head::Request {
-                    method,
-                    target: [target.base_path(), path_and_query.as_str()],
-                    fields: &fields,
-                })
-            } else {
-                let p = self
-                    .parts(req, &target, &path_and_query, plan.header_map(host, http1))
-                    .ok_or(UpstreamError::Uri)?;
-                if http1 {
-                    parts = p;
-                    Head::H1(h1::head::Request {
-                        method: &parts.method,
-                        target: ["", parts.uri.path_and_query().map_or("", |pq| pq.as_str())],
-                        fields: &parts.headers,
-                    })
+        async move {
+            let method = req.method();
+            let path_and_query = self.path_and_query(req).ok_or(UpstreamError::Uri)?;
+            let plan = Plan::new(req, self.forwarded, self.via_for(req.version()));
+            let wants_upgrade = plan.upgrade().is_some();
+            let mut exclude: Option<Arc<Target>> = None;
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let target = self
+                    .upstreams
+                    .pick(exclude.as_ref())
+                    .ok_or(UpstreamError::NoTarget)?;
+                let host = match (self.preserve_host, plan.client_host()) {
+                    (true, Some(h)) => h,
+                    _ => target.host(),
+                };
+                let http1 = target.protocol() == Protocol::Http1;
+                let fields = plan.for_target(host, http1);
+                let in_flight = InFlight::new(target.clone());
+                let parts;
+                let head;
+                // Each kind of target awaited here, not through a function that
+                // picks one: that layer would add its own copy of the arguments
+                // to every request's future.
+                let sent = if http1 {
+                    head = if self.request_hooks.is_empty() {
+                        // Written from the plan: no header map is built.
+                        h1::head::Request {
+                            method,
+                            target: [target.base_path(), &path_and_query],
+                            fields: &fields,
+                        }
+                    } else {
+                        parts = self
+                            .parts(req, &target, &path_and_query, plan.header_map(host, http1))
+                            .ok_or(UpstreamError::Uri)?;
+                        h1::head::Request {
+                            method: &parts.method,
+                            target: ["", parts.uri.path_and_query().map_or("", |pq| pq.as_str())],
+                            fields: &parts.headers,
+                        }
+                    };
+                    tokio::time::timeout(
+                        self.timeouts.first_byte,
+                        self.clients.request_h1(&target, &head, body, wants_upgrade),
+                    )
+                    .await
+                    .map(|r| r.map(Answer::H1))
                 } else {
-                    Head::H2(p)
+                    let p = self
+                        .parts(req, &target, &path_and_query, plan.header_map(host, http1))
+                        .ok_or(UpstreamError::Uri)?;
+                    let req = http::Request::from_parts(*p, body);
+                    // Boxed: the h2 handshake would make every request's
+                    // future larger (and every move of it dearer) otherwise.
+                    tokio::time::timeout(
+                        self.timeouts.first_byte,
+                        Box::pin(self.clients.request_h2(&target, req)),
+                    )
+                    .await
+                    .map(|r| r.map(Answer::H2))
+                };
+                let err = match sent {
+                    Ok(Ok(answer)) => {
+                        self.upstreams.succeeded(&target);
+                        return Ok((in_flight, answer));
+                    }
+                    Ok(Err(e)) => e,
+                    Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
+                };
+                self.upstreams.failed(&target);
+                tracing::warn!(target = %target.authority(), error = %err, attempt, "upstream request failed");
+                if retryable && attempt == 1 && err.nothing_sent() {
+                    if let Some(again) = reclaim.again() {
+                        body = again;
+                        exclude = Some(target);
+                        continue;
+                    }
                 }
-            };
-            let in_flight = InFlight::new(target.clone());
-            let sent = tokio::time::timeout(
-                self.timeouts.first_byte,
-                self.clients.request(&target, head, body, wants_upgrade),
-            )
-            .await;
-            let err = match sent {
-                Ok(Ok(answer)) => {
-                    self.upstreams.succeeded(&target);
-                    return Ok((in_flight, answer));
-                }
-                Ok(Err(e)) => e,
-                Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
-            };
-            self.upstreams.failed(&target);
-            tracing::warn!(target = %target.authority(), error = %err, attempt, "upstream request failed");
-            if retryable && attempt == 1 && err.nothing_sent() {
-                if let Some(again) = reclaim.again() {
-                    body = again;
-                    exclude = Some(target);
-                    continue;
-                }
+                return Err(err);
             }
-            return Err(err);
         }
     }
 
@@ -294,16 +319,12 @@ impl Proxy {
         &self,
         req: &rejoinder::Request,
         target: &Target,
-        path_and_query: &PathAndQuery,
+        path_and_query: &str,
         headers: HeaderMap,
     ) -> Option<Box<http::request::Parts>> {
-        let pq = if target.base_path().is_empty() {
-            path_and_query.clone()
-        } else {
-            format!("{}{}", target.base_path(), path_and_query.as_str())
-                .parse()
-                .ok()?
-        };
+        let pq: PathAndQuery = format!("{}{path_and_query}", target.base_path())
+            .parse()
+            .ok()?;
         // HTTP/1.1 sends the origin form; HTTP/2 its :scheme and :authority.
         let uri = match target.protocol() {
             Protocol::Http1 => Uri::from(pq),
@@ -391,7 +412,7 @@ impl Proxy {
         if hop {
             headers::strip_hop_by_hop(&mut headers);
         }
-        headers::add_via(&mut headers, &self.via_for(version));
+        headers::add_via(&mut headers, self.via_for(version));
         if switching {
             if let Some(up) = upgrade_value {
                 headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
@@ -489,11 +510,17 @@ impl Proxy {
     }
 }
 
-fn via_values(pseudonym: &str) -> [HeaderValue; 2] {
-    [
-        headers::via_value(http::Version::HTTP_11, pseudonym),
-        headers::via_value(http::Version::HTTP_2, pseudonym),
-    ]
+/// The versions a `Via` value names, in the order of `Proxy::via_values`.
+const VERSIONS: [http::Version; 5] = [
+    http::Version::HTTP_09,
+    http::Version::HTTP_10,
+    http::Version::HTTP_11,
+    http::Version::HTTP_2,
+    http::Version::HTTP_3,
+];
+
+fn via_values(pseudonym: &str) -> [HeaderValue; 5] {
+    VERSIONS.map(|v| headers::via_value(v, pseudonym))
 }
 
 /// GET, HEAD, OPTIONS, TRACE, PUT and DELETE (RFC 9110 §9.2.2).
@@ -507,5 +534,18 @@ fn is_idempotent(method: &Method) -> bool {
 impl Handler for Proxy {
     fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
         Box::pin(self.forward(ctx))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The per-request future is boxed: at most 1032 bytes, glibc's
+    /// per-thread cache serves it (measured in `docs/performance.md`).
+    #[test]
+    fn the_per_request_future_stays_small() {
+        let proxy = super::Proxy::new(crate::Upstreams::parse("http://127.0.0.1:1").unwrap());
+        let mut ctx = rejoinder::Context::new(http::Request::new(rejoinder::RequestBody::empty()));
+        let size = std::mem::size_of_val(&proxy.forward(&mut ctx));
+        assert!(size <= 1032, "the proxy's per-request future takes {size} bytes");
     }
 }
