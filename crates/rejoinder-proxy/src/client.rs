@@ -94,6 +94,7 @@ impl Clients {
     // Not an `async fn`: its arguments would be kept twice in the future
     // (as arguments and as the locals they move into), and this future is
     // inside every proxied request's.
+    #[allow(clippy::manual_async_fn)] // on purpose, see above
     pub(crate) fn request_h1<'a>(
         &'a self,
         target: &'a Arc<Target>,

@@ -204,6 +204,7 @@ impl Proxy {
     // Not an `async fn` (whose arguments are kept twice): this future is
     // boxed for every request, and kept under 1 KiB it comes from the
     // allocator's per-thread cache.
+    #[allow(clippy::manual_async_fn)] // on purpose, see above
     fn forward<'a>(&'a self, ctx: &'a mut Context) -> impl Future<Output = ()> + Send + 'a {
         async move {
             let body = ctx.req.take_body();
@@ -546,6 +547,9 @@ mod tests {
         let proxy = super::Proxy::new(crate::Upstreams::parse("http://127.0.0.1:1").unwrap());
         let mut ctx = rejoinder::Context::new(http::Request::new(rejoinder::RequestBody::empty()));
         let size = std::mem::size_of_val(&proxy.forward(&mut ctx));
-        assert!(size <= 1032, "the proxy's per-request future takes {size} bytes");
+        assert!(
+            size <= 1032,
+            "the proxy's per-request future takes {size} bytes"
+        );
     }
 }
