@@ -46,13 +46,7 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
         return;
     }
     if headers.contains_key(header::CONNECTION) {
-        let named: Vec<HeaderName> = headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-            .collect();
+        let named: Vec<HeaderName> = names_in(headers, &header::CONNECTION).collect();
         for name in named {
             headers.remove(name);
         }
@@ -68,6 +62,21 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     for name in proxied {
         headers.remove(name);
     }
+}
+
+/// The field names the list field `field` of `headers` names
+/// (`Connection`'s, `Trailer`'s); tokens that are no field name are
+/// skipped.
+pub(crate) fn names_in<'h>(
+    headers: &'h HeaderMap,
+    field: &HeaderName,
+) -> impl Iterator<Item = HeaderName> + 'h {
+    headers
+        .get_all(field)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
 }
 
 /// Whether `name` is always hop-by-hop (those `Connection` names aside).
@@ -248,10 +257,9 @@ pub(crate) fn forwarded_element(fwd: &Forwarding<'_>) -> String {
 pub(crate) fn proto_value(proto: &str) -> &'static HeaderValue {
     static HTTPS: HeaderValue = HeaderValue::from_static("https");
     static HTTP: HeaderValue = HeaderValue::from_static("http");
-    if proto.eq_ignore_ascii_case("https") {
-        &HTTPS
-    } else {
-        &HTTP
+    match proto_static(proto) {
+        "https" => &HTTPS,
+        _ => &HTTP,
     }
 }
 

@@ -64,7 +64,7 @@ enum Made {
 /// A field value as the plan hands it on.
 enum Field<'v> {
     Value(&'v HeaderValue),
-    Made(&'v Made),
+    Ip(&'v IpText),
 }
 
 /// Which of the fields the plan looks at the client sent (found in one
@@ -101,12 +101,7 @@ impl<'a> Plan<'a> {
             }
         }
         let named = if sent.connection {
-            client
-                .get_all(header::CONNECTION)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+            headers::names_in(client, &header::CONNECTION)
                 .filter(|n| !is_hop_by_hop(n))
                 .collect()
         } else {
@@ -138,29 +133,20 @@ impl<'a> Plan<'a> {
             host: plan.client_host.as_ref(),
         };
         if let Some(ip) = fwd.client {
-            let old = sent.xff.then(|| plan.forwarded_list(&XFF)).flatten();
-            plan.xff = match old {
+            plan.xff = match plan.client_list(sent.xff, &XFF) {
                 None => Some(Made::Ip(IpText::new(ip))),
                 Some(old) => joined(old, &ip.to_string()).map(Made::Joined),
             };
         }
         if forwarded {
             let element = headers::forwarded_element(&fwd);
-            let old = sent
-                .forwarded
-                .then(|| plan.forwarded_list(&header::FORWARDED))
-                .flatten();
-            plan.forwarded = match old {
+            plan.forwarded = match plan.client_list(sent.forwarded, &header::FORWARDED) {
                 None => HeaderValue::from_str(&element).ok(),
                 Some(old) => joined(old, &element),
             }
             .map(Box::new);
         }
-        if let Some(old) = sent
-            .via
-            .then(|| plan.forwarded_list(&header::VIA))
-            .flatten()
-        {
+        if let Some(old) = plan.client_list(sent.via, &header::VIA) {
             if let Some(v) = via.to_str().ok().and_then(|v| joined(old, v)) {
                 plan.via_joined = Some(Box::new(v));
             }
@@ -179,9 +165,10 @@ impl<'a> Plan<'a> {
     }
 
     /// The client's values of the list field `name`, joined (`None` when
-    /// it sent none, or its `Connection` header named it).
-    fn forwarded_list(&self, name: &HeaderName) -> Option<String> {
-        if self.named.contains(name) {
+    /// it sent none — `sent`: the names' pass saw it — or its `Connection`
+    /// header named it).
+    fn client_list(&self, sent: bool, name: &HeaderName) -> Option<String> {
+        if !sent || self.named.contains(name) {
             return None;
         }
         let old: Vec<&str> = self
@@ -221,8 +208,8 @@ impl<'a> Plan<'a> {
         let mut map = HeaderMap::with_capacity(self.client.len() + 8);
         self.for_target(host, h1).visit(|name, field| {
             let value = match field {
-                Field::Value(v) | Field::Made(Made::Joined(v)) => v.clone(),
-                Field::Made(Made::Ip(ip)) => match HeaderValue::from_bytes(ip.as_bytes()) {
+                Field::Value(v) => v.clone(),
+                Field::Ip(ip) => match HeaderValue::from_bytes(ip.as_bytes()) {
                     Ok(v) => v,
                     Err(_) => return,
                 },
@@ -251,8 +238,10 @@ impl ForTarget<'_, '_> {
             }
         }
         f(&header::HOST, Field::Value(self.host));
-        if let Some(v) = &plan.xff {
-            f(&XFF, Field::Made(v));
+        match &plan.xff {
+            Some(Made::Ip(ip)) => f(&XFF, Field::Ip(ip)),
+            Some(Made::Joined(v)) => f(&XFF, Field::Value(v)),
+            None => {}
         }
         f(&XFP, Field::Value(plan.xfp));
         if let Some(v) = &plan.client_host {
@@ -278,8 +267,8 @@ impl ForTarget<'_, '_> {
 impl Fields for ForTarget<'_, '_> {
     fn each(&self, f: &mut dyn FnMut(&HeaderName, &[u8])) {
         self.visit(|name, field| match field {
-            Field::Value(v) | Field::Made(Made::Joined(v)) => f(name, v.as_bytes()),
-            Field::Made(Made::Ip(ip)) => f(name, ip.as_bytes()),
+            Field::Value(v) => f(name, v.as_bytes()),
+            Field::Ip(ip) => f(name, ip.as_bytes()),
         });
     }
 }
@@ -303,6 +292,15 @@ mod tests {
             b = b.header(*n, *v);
         }
         rejoinder::Context::new(b.body(rejoinder::RequestBody::empty()).unwrap())
+    }
+
+    /// The header map planned for a request with `fields` to a target
+    /// `up:1` (HTTP/1.1 when `h1`).
+    fn planned_map(fields: &[(&str, &str)], forwarded: bool, h1: bool) -> HeaderMap {
+        let ctx = request(fields);
+        let via = HeaderValue::from_static("1.1 rejoinder");
+        let plan = Plan::new(&ctx.req, forwarded, &via);
+        plan.header_map(&HeaderValue::from_static("up:1"), h1)
     }
 
     fn fields(plan: &Plan<'_>, h1: bool) -> Vec<(String, String)> {
@@ -347,16 +345,17 @@ mod tests {
 
     #[test]
     fn lists_join_what_came_before() {
-        let ctx = request(&[
-            ("host", "example.com"),
-            ("x-forwarded-for", "10.0.0.1"),
-            ("x-forwarded-for", "10.0.0.2"),
-            ("via", "1.0 edge"),
-            ("forwarded", "for=10.0.0.1"),
-        ]);
-        let via = HeaderValue::from_static("1.1 rejoinder");
-        let plan = Plan::new(&ctx.req, true, &via);
-        let map = plan.header_map(&HeaderValue::from_static("up:1"), true);
+        let map = planned_map(
+            &[
+                ("host", "example.com"),
+                ("x-forwarded-for", "10.0.0.1"),
+                ("x-forwarded-for", "10.0.0.2"),
+                ("via", "1.0 edge"),
+                ("forwarded", "for=10.0.0.1"),
+            ],
+            true,
+            true,
+        );
         assert_eq!(map["x-forwarded-for"], "10.0.0.1, 10.0.0.2, 127.0.0.2");
         assert_eq!(map[header::VIA], "1.0 edge, 1.1 rejoinder");
         assert_eq!(
@@ -368,27 +367,30 @@ mod tests {
 
     #[test]
     fn a_list_the_connection_header_names_starts_afresh() {
-        let ctx = request(&[
-            ("connection", "x-forwarded-for"),
-            ("x-forwarded-for", "6.6.6.6"),
-        ]);
-        let via = HeaderValue::from_static("1.1 rejoinder");
-        let plan = Plan::new(&ctx.req, false, &via);
-        let map = plan.header_map(&HeaderValue::from_static("up:1"), true);
+        let map = planned_map(
+            &[
+                ("connection", "x-forwarded-for"),
+                ("x-forwarded-for", "6.6.6.6"),
+            ],
+            false,
+            true,
+        );
         assert_eq!(map["x-forwarded-for"], "127.0.0.2");
     }
 
     #[test]
     fn an_upgrade_is_asked_for_with_connection_on_http1_only() {
-        let ctx = request(&[("connection", "Upgrade"), ("upgrade", "websocket")]);
+        let fields = [("connection", "Upgrade"), ("upgrade", "websocket")];
+        let ctx = request(&fields);
         let via = HeaderValue::from_static("1.1 rejoinder");
-        let plan = Plan::new(&ctx.req, false, &via);
-        assert_eq!(plan.upgrade().unwrap(), "websocket");
-        let host = HeaderValue::from_static("up:1");
-        let h1 = plan.header_map(&host, true);
+        assert_eq!(
+            Plan::new(&ctx.req, false, &via).upgrade().unwrap(),
+            "websocket"
+        );
+        let h1 = planned_map(&fields, false, true);
         assert_eq!(h1[header::CONNECTION], "upgrade");
         assert_eq!(h1[header::UPGRADE], "websocket");
-        let h2 = plan.header_map(&host, false);
+        let h2 = planned_map(&fields, false, false);
         assert!(!h2.contains_key(header::CONNECTION) && !h2.contains_key(header::UPGRADE));
     }
 }

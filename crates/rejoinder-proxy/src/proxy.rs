@@ -44,8 +44,7 @@ pub struct Proxy {
     strip_prefix: Option<String>,
     preserve_host: bool,
     forwarded: bool,
-    via: String,
-    /// `<version> <via>` for each version, made once.
+    /// `<version> <pseudonym>` for each version, made once.
     via_values: [HeaderValue; 5],
     retry: bool,
     request_hooks: Vec<Arc<RequestHook>>,
@@ -82,7 +81,6 @@ impl Proxy {
             strip_prefix: None,
             preserve_host: false,
             forwarded: false,
-            via: "rejoinder".to_owned(),
             via_values: via_values("rejoinder"),
             retry: true,
             request_hooks: Vec::new(),
@@ -127,7 +125,6 @@ impl Proxy {
 
     /// The name this proxy gives itself in `Via` (default `rejoinder`).
     pub fn via(mut self, pseudonym: &str) -> Self {
-        self.via = pseudonym.to_owned();
         self.via_values = via_values(pseudonym);
         self
     }
@@ -247,50 +244,57 @@ impl Proxy {
                     _ => target.host(),
                 };
                 let http1 = target.protocol() == Protocol::Http1;
-                let fields = plan.for_target(host, http1);
                 let in_flight = InFlight::new(target.clone());
-                let parts;
-                let head;
+                // A map-built head for an h2c target or request hooks to run
+                // on; otherwise the HTTP/1.1 head is written from the plan.
+                let built = if http1 && self.request_hooks.is_empty() {
+                    None
+                } else {
+                    let map = plan.header_map(host, http1);
+                    Some(
+                        self.parts(req, &target, &path_and_query, map)
+                            .ok_or(UpstreamError::Uri)?,
+                    )
+                };
                 // Each kind of target awaited here, not through a function that
                 // picks one: that layer would add its own copy of the arguments
                 // to every request's future.
-                let sent = if http1 {
-                    head = if self.request_hooks.is_empty() {
-                        // Written from the plan: no header map is built.
-                        h1::head::Request {
-                            method,
-                            target: [target.base_path(), &path_and_query],
-                            fields: &fields,
-                        }
-                    } else {
-                        parts = self
-                            .parts(req, &target, &path_and_query, plan.header_map(host, http1))
-                            .ok_or(UpstreamError::Uri)?;
-                        h1::head::Request {
-                            method: &parts.method,
-                            target: ["", parts.uri.path_and_query().map_or("", |pq| pq.as_str())],
-                            fields: &parts.headers,
-                        }
-                    };
-                    tokio::time::timeout(
-                        self.timeouts.first_byte,
-                        self.clients.request_h1(&target, &head, body, wants_upgrade),
-                    )
-                    .await
-                    .map(|r| r.map(Answer::H1))
-                } else {
-                    let p = self
-                        .parts(req, &target, &path_and_query, plan.header_map(host, http1))
-                        .ok_or(UpstreamError::Uri)?;
-                    let req = http::Request::from_parts(*p, body);
-                    // Boxed: the h2 handshake would make every request's
-                    // future larger (and every move of it dearer) otherwise.
-                    tokio::time::timeout(
-                        self.timeouts.first_byte,
-                        Box::pin(self.clients.request_h2(&target, req)),
-                    )
-                    .await
-                    .map(|r| r.map(Answer::H2))
+                let sent = match built {
+                    Some(parts) if !http1 => {
+                        let req = http::Request::from_parts(*parts, body);
+                        // Boxed: the h2 handshake would make every request's
+                        // future larger (and every move of it dearer) otherwise.
+                        tokio::time::timeout(
+                            self.timeouts.first_byte,
+                            Box::pin(self.clients.request_h2(&target, req)),
+                        )
+                        .await
+                        .map(|r| r.map(Answer::H2))
+                    }
+                    built => {
+                        let fields = plan.for_target(host, http1);
+                        let head = match &built {
+                            None => h1::head::Request {
+                                method,
+                                target: [target.base_path(), &path_and_query],
+                                fields: &fields,
+                            },
+                            Some(parts) => h1::head::Request {
+                                method: &parts.method,
+                                target: [
+                                    "",
+                                    parts.uri.path_and_query().map_or("", |pq| pq.as_str()),
+                                ],
+                                fields: &parts.headers,
+                            },
+                        };
+                        tokio::time::timeout(
+                            self.timeouts.first_byte,
+                            self.clients.request_h1(&target, &head, body, wants_upgrade),
+                        )
+                        .await
+                        .map(|r| r.map(Answer::H1))
+                    }
                 };
                 let err = match sent {
                     Ok(Ok(answer)) => {
@@ -394,13 +398,7 @@ impl Proxy {
         // tells whether there is anything to look up or remove.
         let hop = headers.keys().any(headers::is_hop_by_hop);
         let declared: Vec<HeaderName> = if hop {
-            headers
-                .get_all(header::TRAILER)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
-                .collect()
+            headers::names_in(&headers, &header::TRAILER).collect()
         } else {
             Vec::new()
         };

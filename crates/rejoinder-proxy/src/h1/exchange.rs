@@ -145,8 +145,7 @@ impl Conn {
                 Ok(head) => head,
                 Err(e) => {
                     let e = write_error.unwrap_or(e);
-                    let left = upload;
-                    let untouched = !taken && left.as_ref().is_none_or(|u| !u.body_taken());
+                    let untouched = !taken && upload.as_ref().is_none_or(|u| !u.body_taken());
                     // Nothing came back on a connection that had carried an
                     // exchange before: the upstream closed it while idle.
                     let stale = self.reused
@@ -156,7 +155,7 @@ impl Conn {
                     if !stale {
                         return Err(Failure::Failed(e));
                     }
-                    let body = left.and_then(Upload::into_body);
+                    let body = upload.and_then(Upload::into_body);
                     return Err(Failure::Stale(body.unwrap_or_else(UpstreamBody::empty)));
                 }
             };
