@@ -103,10 +103,6 @@ impl Clients {
         upgrade: bool,
     ) -> impl Future<Output = Result<h1::Answer, UpstreamError>> + Send + 'a {
         async move {
-            let release = h1::Release {
-                idle: target.clone(),
-                max_idle: self.pool.max_idle_per_host,
-            };
             // The most recent idle connection the upstream has not closed;
             // if it turns out closed before any byte of the answer, the
             // request goes once more on a fresh connection.
@@ -116,7 +112,7 @@ impl Clients {
             loop {
                 let exchange = match target.pool.pop(self.pool.idle_timeout) {
                     Some(conn) if conn.is_closed() => continue,
-                    Some(conn) => conn.exchange(head, body, upgrade, release.clone()),
+                    Some(conn) => conn.exchange(head, body, upgrade, self.release(target)),
                     None => break,
                 };
                 match exchange.await {
@@ -130,8 +126,10 @@ impl Clients {
                 }
             }
             let stream = self.dial(target).await?;
-            let exchange = h1::Conn::new(stream).exchange(head, body, upgrade, release);
-            match exchange.await {
+            match h1::Conn::new(stream)
+                .exchange(head, body, upgrade, self.release(target))
+                .await
+            {
                 Ok(answer) => Ok(answer),
                 Err(h1::Failure::Stale(_)) => Err(UpstreamError::Http1(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
@@ -139,6 +137,16 @@ impl Clients {
                 ))),
                 Err(h1::Failure::Failed(e)) => Err(UpstreamError::Http1(e)),
             }
+        }
+    }
+
+    /// Where an exchange's connection to `target` goes back. Made for each
+    /// exchange, not kept in a binding: one held across the awaits of
+    /// `request_h1` would be stored in its future.
+    fn release(&self, target: &Arc<Target>) -> h1::Release {
+        h1::Release {
+            idle: target.clone(),
+            max_idle: self.pool.max_idle_per_host,
         }
     }
 

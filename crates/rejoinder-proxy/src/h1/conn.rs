@@ -10,12 +10,12 @@ use tokio::io::Interest;
 use tokio::net::TcpStream;
 
 /// What a read asks room for in the buffer at first.
-const READ: usize = 16 * 1024;
+const READ: u32 = 16 * 1024;
 
 /// The most a read asks room for: a large body comes in large chunks
 /// (each chunk costs the same to pass on, whatever its size), as hyper's
 /// adaptive read buffer does.
-const MAX_READ: usize = 512 * 1024;
+const MAX_READ: u32 = 512 * 1024;
 
 /// An HTTP/1.1 connection to a target: the socket, what was read from it
 /// and not yet used, and the head buffer kept from one request to the
@@ -25,11 +25,13 @@ pub(crate) struct Conn {
     pub(crate) io: TcpStream,
     pub(crate) buf: BytesMut,
     pub(super) head: Vec<u8>,
+    /// The field names of the last response head read on it.
+    pub(super) names: super::parse::Names,
     /// It has carried an exchange before (it came from the pool).
     pub(super) reused: bool,
     /// The room the next read asks for: doubled after a read that filled
     /// it, halved after one that used less than half.
-    read_size: usize,
+    read_size: u32,
 }
 impl Conn {
     /// A freshly connected socket.
@@ -38,6 +40,7 @@ impl Conn {
             io,
             buf: BytesMut::new(),
             head: Vec::new(),
+            names: super::parse::Names::default(),
             reused: false,
             read_size: READ,
         }
@@ -62,8 +65,8 @@ impl Conn {
 
     /// Reads more into the buffer: the bytes read, 0 at the close.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < self.read_size / 4 {
-            self.buf.reserve(self.read_size);
+        if self.buf.capacity() - self.buf.len() < self.read_size as usize / 4 {
+            self.buf.reserve(self.read_size as usize);
         }
         let room = self.buf.capacity() - self.buf.len();
         let n = loop {
@@ -93,7 +96,7 @@ impl Conn {
         };
         if n == room && self.read_size < MAX_READ {
             self.read_size *= 2;
-        } else if n < self.read_size / 2 && self.read_size > READ {
+        } else if n < self.read_size as usize / 2 && self.read_size > READ {
             self.read_size /= 2;
         }
         Poll::Ready(Ok(n))

@@ -19,7 +19,7 @@ use super::{invalid, Release};
 use crate::body::UpstreamBody;
 
 /// The most interim (1xx) responses skipped before the real one.
-const MAX_INTERIM: usize = 16;
+const MAX_INTERIM: u8 = 16;
 
 /// The upstream's answer on HTTP/1.1.
 pub(crate) struct Answer {
@@ -78,7 +78,7 @@ impl Conn {
             // Whether the finished upload took any of the body.
             let mut taken = false;
             let mut received = false;
-            let mut interim = 0;
+            let mut interim: u8 = 0;
             let head = poll_fn(|cx| -> Poll<Result<Head, io::Error>> {
                 if let (Some(up), true) = (upload.as_mut(), sending) {
                     match up.poll_send(&self.io, cx) {
@@ -102,7 +102,7 @@ impl Conn {
                     let parsed = if self.buf.is_empty() {
                         None
                     } else {
-                        parse::parse(&mut self.buf)?
+                        parse::parse(&mut self.buf, &mut self.names)?
                     };
                     match parsed {
                         Some(head) if head.status == StatusCode::SWITCHING_PROTOCOLS => {

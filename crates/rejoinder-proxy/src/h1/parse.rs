@@ -70,9 +70,44 @@ impl Fields {
     }
 }
 
+/// The fields an upstream's heads are remembered for, by place.
+const REMEMBERED: usize = 32;
+
+/// The field names of the last head read on a connection, by place: an
+/// upstream answers with the same names in the same order, and a name
+/// that matches the one remembered at its place is taken from there
+/// instead of being looked up among the standard ones (the costliest part
+/// of turning a field into a `HeaderName`). Case-insensitive, so an
+/// upstream that writes `Content-Type` matches too.
+#[derive(Debug, Default)]
+pub(crate) struct Names(Vec<HeaderName>);
+
+impl Names {
+    /// The name of the field at place `at`, written `raw`.
+    fn name(&mut self, at: usize, raw: &[u8]) -> io::Result<HeaderName> {
+        if let Some(known) = self.0.get(at) {
+            let known_raw = known.as_str().as_bytes();
+            // Equal as written (the usual case, one comparison), or but for
+            // the case.
+            if known_raw == raw || known_raw.eq_ignore_ascii_case(raw) {
+                return Ok(known.clone());
+            }
+        }
+        let name = HeaderName::from_bytes(raw)
+            .map_err(|_| invalid("the upstream sent an invalid header name"))?;
+        if at < self.0.len() {
+            self.0[at] = name.clone();
+        } else if at == self.0.len() && at < REMEMBERED {
+            self.0.push(name.clone());
+        }
+        Ok(name)
+    }
+}
+
 /// Parses a head at the start of `buf`, removing it from `buf` when it is
-/// complete (`None`: more bytes are needed).
-pub(crate) fn parse(buf: &mut BytesMut) -> io::Result<Option<Head>> {
+/// complete (`None`: more bytes are needed). `names`: the connection's
+/// remembered field names.
+pub(crate) fn parse(buf: &mut BytesMut, names: &mut Names) -> io::Result<Option<Head>> {
     let mut slots = [MaybeUninit::<httparse::Header<'_>>::uninit(); MAX_HEADERS];
     let mut res = httparse::Response::new(&mut []);
     let base = buf.as_ptr() as usize;
@@ -137,10 +172,9 @@ pub(crate) fn parse(buf: &mut BytesMut) -> io::Result<Option<Head>> {
     // + 2 takes 6, 0.6 KiB).
     let mut headers = HeaderMap::with_capacity(count + 2);
     let mut fields = Fields::default();
-    for &(name, name_len, value, value_len) in &*spans {
+    for (at, &(name, name_len, value, value_len)) in spans.iter().enumerate() {
         let (name, value) = (name as usize, value as usize);
-        let name = HeaderName::from_bytes(&head[name..name + name_len as usize])
-            .map_err(|_| invalid("the upstream sent an invalid header name"))?;
+        let name = names.name(at, &head[name..name + name_len as usize])?;
         let value = HeaderValue::from_maybe_shared(head.slice(value..value + value_len as usize))
             .map_err(|_| invalid("the upstream sent an invalid header value"))?;
         fields.note(&name, value.as_bytes());
@@ -213,13 +247,63 @@ mod tests {
     use super::*;
 
     fn parsed(raw: &[u8]) -> io::Result<Option<Head>> {
-        parse(&mut BytesMut::from(raw))
+        parse(&mut BytesMut::from(raw), &mut Names::default())
+    }
+
+    #[test]
+    fn remembered_names_follow_each_head() {
+        let mut names = Names::default();
+        let heads: [&[u8]; 4] = [
+            b"HTTP/1.1 200 OK\r\ncontent-type: a\r\nx-one: 1\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nContent-Type: b\r\nx-one: 2\r\n\r\n",
+            // A name in another place, one more field, a custom name that
+            // changed: each is itself.
+            b"HTTP/1.1 200 OK\r\nx-one: 3\r\ncontent-type: c\r\nx-two: 4\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nx-One: 5\r\ncontent-type: d\r\nx-three: 6\r\n\r\n",
+        ];
+        let want: [&[(&str, &str)]; 4] = [
+            &[("content-type", "a"), ("x-one", "1")],
+            &[("content-type", "b"), ("x-one", "2")],
+            &[("x-one", "3"), ("content-type", "c"), ("x-two", "4")],
+            &[("x-one", "5"), ("content-type", "d"), ("x-three", "6")],
+        ];
+        for (raw, want) in heads.iter().zip(want) {
+            let head = parse(&mut BytesMut::from(*raw), &mut names)
+                .unwrap()
+                .unwrap();
+            let got: Vec<(&str, &str)> = head
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.to_str().unwrap()))
+                .collect();
+            assert_eq!(got, want);
+        }
+        // An invalid name is refused even where a valid one was remembered.
+        assert!(parse(
+            &mut BytesMut::from(&b"HTTP/1.1 200 OK\r\nx one: 1\r\n\r\n"[..]),
+            &mut names
+        )
+        .is_err());
+        // Only the first REMEMBERED places are kept.
+        let mut long = b"HTTP/1.1 200 OK\r\n".to_vec();
+        for i in 0..REMEMBERED + 8 {
+            long.extend_from_slice(format!("x-{i}: {i}\r\n").as_bytes());
+        }
+        long.extend_from_slice(b"\r\n");
+        for _ in 0..2 {
+            let head = parse(&mut BytesMut::from(&long[..]), &mut names)
+                .unwrap()
+                .unwrap();
+            assert_eq!(head.headers.len(), REMEMBERED + 8);
+            assert_eq!(head.headers["x-35"], "35");
+        }
+        assert_eq!(names.0.len(), REMEMBERED);
     }
 
     #[test]
     fn a_head_is_parsed_and_taken_from_the_buffer() {
         let mut buf = BytesMut::from(&b"HTTP/1.1 201 Made\r\nX-A: 1\r\nx-a: 2\r\n\r\nbody"[..]);
-        let head = parse(&mut buf).unwrap().unwrap();
+        let head = parse(&mut buf, &mut Names::default()).unwrap().unwrap();
         assert_eq!(head.status, 201);
         assert_eq!(head.reason.as_deref(), Some("Made"));
         let all: Vec<_> = head.headers.get_all("x-a").iter().collect();
@@ -267,7 +351,7 @@ mod tests {
             }
             raw.extend_from_slice(b"\r\nrest");
             let mut buf = BytesMut::from(&raw[..]);
-            let head = parse(&mut buf).unwrap().unwrap();
+            let head = parse(&mut buf, &mut Names::default()).unwrap().unwrap();
             assert_eq!(head.headers.len(), count);
             for i in 0..count {
                 assert_eq!(
