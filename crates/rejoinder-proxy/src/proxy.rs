@@ -197,123 +197,118 @@ impl Proxy {
         }
     }
 
-    /// Proxies the request of `ctx` and makes the answer its response.
+    /// Proxies the request of `ctx` and makes the answer its response: sends
+    /// it to a target, once more to another after a failure that allows
+    /// it, and reads the answer's head.
     // Not an `async fn` (whose arguments are kept twice): this future is
     // boxed for every request, and kept under 1 KiB it comes from the
-    // allocator's per-thread cache.
+    // allocator's per-thread cache. One async block, not one awaiting
+    // another: an awaited future is built, then moved into its caller's
+    // (a 1 KiB copy, twice, for every request).
     #[allow(clippy::manual_async_fn)] // on purpose, see above
     fn forward<'a>(&'a self, ctx: &'a mut Context) -> impl Future<Output = ()> + Send + 'a {
+        let retryable = self.retry && is_idempotent(ctx.req.method()) && self.upstreams.len() > 1;
+        let (reclaim, mut body) = Reclaim::new(ctx.req.take_body(), retryable);
         async move {
-            let body = ctx.req.take_body();
-            match self.send(&mut ctx.req, body).await {
+            // `req` is borrowed exclusively: a shared borrow kept across an
+            // await would need the request to be `Sync`, and its body is not.
+            let req = &mut ctx.req;
+            let sent = 'sent: {
+                let method = req.method();
+                let Some(path_and_query) = self.path_and_query(req) else {
+                    break 'sent Err(UpstreamError::Uri);
+                };
+                let plan = Plan::new(req, self.forwarded, self.via_for(req.version()));
+                let wants_upgrade = plan.upgrade().is_some();
+                let mut exclude: Option<Arc<Target>> = None;
+                let mut attempt = 0;
+                loop {
+                    attempt += 1;
+                    let Some(target) = self.upstreams.pick(exclude.as_ref()) else {
+                        break 'sent Err(UpstreamError::NoTarget);
+                    };
+                    let host = match (self.preserve_host, plan.client_host()) {
+                        (true, Some(h)) => h,
+                        _ => target.host(),
+                    };
+                    let http1 = target.protocol() == Protocol::Http1;
+                    let in_flight = InFlight::new(target.clone());
+                    // A map-built head for an h2c target or request hooks to
+                    // run on; otherwise the HTTP/1.1 head is written from the
+                    // plan.
+                    let built = if http1 && self.request_hooks.is_empty() {
+                        None
+                    } else {
+                        let map = plan.header_map(host, http1);
+                        let Some(parts) = self.parts(req, &target, &path_and_query, map) else {
+                            break 'sent Err(UpstreamError::Uri);
+                        };
+                        Some(parts)
+                    };
+                    // Each kind of target awaited here, not through a function
+                    // that picks one: that layer would add its own copy of the
+                    // arguments to every request's future.
+                    let sent = match built {
+                        Some(parts) if !http1 => {
+                            let req = http::Request::from_parts(*parts, body);
+                            // Boxed: the h2 handshake would make every
+                            // request's future larger (and every move of it
+                            // dearer) otherwise.
+                            tokio::time::timeout(
+                                self.timeouts.first_byte,
+                                Box::pin(self.clients.request_h2(&target, req)),
+                            )
+                            .await
+                            .map(|r| r.map(Answer::H2))
+                        }
+                        built => {
+                            let fields = plan.for_target(host, http1);
+                            let head = match &built {
+                                None => h1::head::Request {
+                                    method,
+                                    target: [target.base_path(), &path_and_query],
+                                    fields: &fields,
+                                },
+                                Some(parts) => h1::head::Request {
+                                    method: &parts.method,
+                                    target: [
+                                        "",
+                                        parts.uri.path_and_query().map_or("", |pq| pq.as_str()),
+                                    ],
+                                    fields: &parts.headers,
+                                },
+                            };
+                            tokio::time::timeout(
+                                self.timeouts.first_byte,
+                                self.clients.request_h1(&target, &head, body, wants_upgrade),
+                            )
+                            .await
+                            .map(|r| r.map(Answer::H1))
+                        }
+                    };
+                    let err = match sent {
+                        Ok(Ok(answer)) => {
+                            self.upstreams.succeeded(&target);
+                            break 'sent Ok((in_flight, answer));
+                        }
+                        Ok(Err(e)) => e,
+                        Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
+                    };
+                    self.upstreams.failed(&target);
+                    tracing::warn!(target = %target.authority(), error = %err, attempt, "upstream request failed");
+                    if retryable && attempt == 1 && err.nothing_sent() {
+                        if let Some(again) = reclaim.again() {
+                            body = again;
+                            exclude = Some(target);
+                            continue;
+                        }
+                    }
+                    break 'sent Err(err);
+                }
+            };
+            match sent {
                 Ok((in_flight, answer)) => ctx.res = self.respond(&mut ctx.req, answer, in_flight),
                 Err(err) => self.fail(ctx, err),
-            }
-        }
-    }
-
-    /// Sends `req` (its body taken out as `body`) to a target, once more
-    /// to another after a failure that allows it, and reads the answer's
-    /// head.
-    // `req` is borrowed exclusively: a shared borrow kept across an await
-    // would need the request to be `Sync`, and its body is not. Not an
-    // `async fn`: its arguments would be kept twice in the future (as
-    // arguments and as the locals they move into).
-    fn send<'a>(
-        &'a self,
-        req: &'a mut rejoinder::Request,
-        body: Option<rejoinder::RequestBody>,
-    ) -> impl Future<Output = Result<(InFlight, Answer), UpstreamError>> + Send + 'a {
-        let retryable = self.retry && is_idempotent(req.method()) && self.upstreams.len() > 1;
-        let (reclaim, mut body) = Reclaim::new(body, retryable);
-        async move {
-            let method = req.method();
-            let path_and_query = self.path_and_query(req).ok_or(UpstreamError::Uri)?;
-            let plan = Plan::new(req, self.forwarded, self.via_for(req.version()));
-            let wants_upgrade = plan.upgrade().is_some();
-            let mut exclude: Option<Arc<Target>> = None;
-            let mut attempt = 0;
-            loop {
-                attempt += 1;
-                let target = self
-                    .upstreams
-                    .pick(exclude.as_ref())
-                    .ok_or(UpstreamError::NoTarget)?;
-                let host = match (self.preserve_host, plan.client_host()) {
-                    (true, Some(h)) => h,
-                    _ => target.host(),
-                };
-                let http1 = target.protocol() == Protocol::Http1;
-                let in_flight = InFlight::new(target.clone());
-                // A map-built head for an h2c target or request hooks to run
-                // on; otherwise the HTTP/1.1 head is written from the plan.
-                let built = if http1 && self.request_hooks.is_empty() {
-                    None
-                } else {
-                    let map = plan.header_map(host, http1);
-                    Some(
-                        self.parts(req, &target, &path_and_query, map)
-                            .ok_or(UpstreamError::Uri)?,
-                    )
-                };
-                // Each kind of target awaited here, not through a function that
-                // picks one: that layer would add its own copy of the arguments
-                // to every request's future.
-                let sent = match built {
-                    Some(parts) if !http1 => {
-                        let req = http::Request::from_parts(*parts, body);
-                        // Boxed: the h2 handshake would make every request's
-                        // future larger (and every move of it dearer) otherwise.
-                        tokio::time::timeout(
-                            self.timeouts.first_byte,
-                            Box::pin(self.clients.request_h2(&target, req)),
-                        )
-                        .await
-                        .map(|r| r.map(Answer::H2))
-                    }
-                    built => {
-                        let fields = plan.for_target(host, http1);
-                        let head = match &built {
-                            None => h1::head::Request {
-                                method,
-                                target: [target.base_path(), &path_and_query],
-                                fields: &fields,
-                            },
-                            Some(parts) => h1::head::Request {
-                                method: &parts.method,
-                                target: [
-                                    "",
-                                    parts.uri.path_and_query().map_or("", |pq| pq.as_str()),
-                                ],
-                                fields: &parts.headers,
-                            },
-                        };
-                        tokio::time::timeout(
-                            self.timeouts.first_byte,
-                            self.clients.request_h1(&target, &head, body, wants_upgrade),
-                        )
-                        .await
-                        .map(|r| r.map(Answer::H1))
-                    }
-                };
-                let err = match sent {
-                    Ok(Ok(answer)) => {
-                        self.upstreams.succeeded(&target);
-                        return Ok((in_flight, answer));
-                    }
-                    Ok(Err(e)) => e,
-                    Err(_) => UpstreamError::FirstByteTimeout(self.timeouts.first_byte),
-                };
-                self.upstreams.failed(&target);
-                tracing::warn!(target = %target.authority(), error = %err, attempt, "upstream request failed");
-                if retryable && attempt == 1 && err.nothing_sent() {
-                    if let Some(again) = reclaim.again() {
-                        body = again;
-                        exclude = Some(target);
-                        continue;
-                    }
-                }
-                return Err(err);
             }
         }
     }
