@@ -5,7 +5,9 @@
 //! round.
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use coarsetime::Instant;
 
 use hyper::client::conn::http2;
 
@@ -14,6 +16,11 @@ use crate::h1::Conn;
 
 /// The connections of one target: idle HTTP/1.1 connections (the most
 /// recent last) and the h2c sender.
+///
+/// An idle connection's age is told by a coarse clock
+/// (`CLOCK_MONOTONIC_COARSE`: answered from the vDSO without reading the
+/// TSC, a few milliseconds behind at most): an idle timeout needs no finer
+/// grain, and the fine clock costs two readings per request.
 #[derive(Default)]
 pub(crate) struct TargetPool {
     pub(crate) idle: Mutex<Vec<(Instant, Conn)>>,
@@ -33,7 +40,8 @@ impl TargetPool {
     pub(crate) fn pop(&self, idle_timeout: Duration) -> Option<Conn> {
         let mut idle = self.idle.lock().ok()?;
         let (since, conn) = idle.pop()?;
-        if since.elapsed() > idle_timeout {
+        let idle_for = Instant::now_without_cache_update().duration_since(since);
+        if Duration::from(idle_for) > idle_timeout {
             idle.clear();
             return None;
         }
@@ -44,7 +52,7 @@ impl TargetPool {
     pub(crate) fn push(&self, conn: Conn, max: usize) {
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() < max {
-                idle.push((Instant::now(), conn));
+                idle.push((Instant::now_without_cache_update(), conn));
             }
         }
     }

@@ -228,6 +228,27 @@ async fn upstream_connections_are_pooled_and_reused() {
 }
 
 #[tokio::test]
+async fn a_connection_idle_past_the_pool_timeout_is_not_reused() {
+    let up = Upstream::start("a").await;
+    let idle = std::time::Duration::from_millis(150);
+    let proxy = proxy_to(&[up.url()]).pool(rejoinder_proxy::Pool {
+        idle_timeout: idle,
+        ..Default::default()
+    });
+    let gw = gateway(proxy).await;
+    send(get(&gw.url("/"))).await;
+    send(get(&gw.url("/"))).await;
+    assert_eq!(up.accepted(), 1, "reused within the idle timeout");
+    // Time passing is what is tested: the pooled connection ages past it.
+    tokio::time::sleep(idle * 3).await;
+    let (parts, _) = send(get(&gw.url("/"))).await;
+    assert_eq!(parts.status, 200);
+    assert_eq!(up.accepted(), 2, "a fresh connection after the idle timeout");
+    send(get(&gw.url("/"))).await;
+    assert_eq!(up.accepted(), 2, "and that one is reused in turn");
+}
+
+#[tokio::test]
 async fn an_h2c_upstream_is_spoken_to_over_http2() {
     let up = Upstream::start_h2c("h2").await;
     let gw = gateway(proxy_to(&[up.h2c_url()])).await;
