@@ -243,7 +243,11 @@ async fn a_connection_idle_past_the_pool_timeout_is_not_reused() {
     tokio::time::sleep(idle * 3).await;
     let (parts, _) = send(get(&gw.url("/"))).await;
     assert_eq!(parts.status, 200);
-    assert_eq!(up.accepted(), 2, "a fresh connection after the idle timeout");
+    assert_eq!(
+        up.accepted(),
+        2,
+        "a fresh connection after the idle timeout"
+    );
     send(get(&gw.url("/"))).await;
     assert_eq!(up.accepted(), 2, "and that one is reused in turn");
 }
