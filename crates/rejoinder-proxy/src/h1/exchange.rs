@@ -18,7 +18,8 @@ use super::upload::{Upload, UploadError};
 use super::{invalid, Release};
 use crate::body::UpstreamBody;
 
-/// The most interim (1xx) responses skipped before the real one.
+/// The most interim (1xx) responses skipped before the real one. A `u8`
+/// count: it is held in every request's future (see `proxy`'s size test).
 const MAX_INTERIM: u8 = 16;
 
 /// The upstream's answer on HTTP/1.1.
@@ -78,7 +79,7 @@ impl Conn {
             // Whether the finished upload took any of the body.
             let mut taken = false;
             let mut received = false;
-            let mut interim: u8 = 0;
+            let mut interim = 0;
             let head = poll_fn(|cx| -> Poll<Result<Head, io::Error>> {
                 if let (Some(up), true) = (upload.as_mut(), sending) {
                     match up.poll_send(&self.io, cx) {
