@@ -77,6 +77,7 @@ pub(crate) enum Answer {
 #[derive(Debug, Clone)]
 pub(crate) struct Clients {
     connect: Duration,
+    first_byte: Duration,
     pool: Pool,
 }
 
@@ -84,13 +85,16 @@ impl Clients {
     pub(crate) fn new(timeouts: &Timeouts, pool: &Pool) -> Self {
         Clients {
             connect: timeouts.connect,
+            first_byte: timeouts.first_byte,
             pool: *pool,
         }
     }
 
     /// Sends `head` and `body` to an HTTP/1.1 `target` on a pooled
     /// connection (a new one when none is idle) and reads the answer's
-    /// head. `upgrade`: the request asks to switch protocols.
+    /// head, within the first-byte timeout (counted on each connection
+    /// the request is sent on; connecting has its own). `upgrade`: the
+    /// request asks to switch protocols.
     // Not an `async fn`: its arguments would be kept twice in the future
     // (as arguments and as the locals they move into), and this future is
     // inside every proxied request's.
@@ -112,7 +116,10 @@ impl Clients {
             loop {
                 let exchange = match target.pool.pop(self.pool.idle_timeout) {
                     Some(conn) if conn.is_closed() => continue,
-                    Some(conn) => conn.exchange(head, body, upgrade, self.release(target)),
+                    Some(mut conn) => {
+                        conn.arm(self.first_byte);
+                        conn.exchange(head, body, upgrade, self.release(target))
+                    }
                     None => break,
                 };
                 match exchange.await {
@@ -122,19 +129,24 @@ impl Clients {
                         body = back;
                         break;
                     }
+                    Err(h1::Failure::TimedOut) => {
+                        return Err(UpstreamError::FirstByteTimeout(self.first_byte))
+                    }
                     Err(h1::Failure::Failed(e)) => return Err(UpstreamError::Http1(e)),
                 }
             }
-            let stream = self.dial(target).await?;
-            match h1::Conn::new(stream)
-                .exchange(head, body, upgrade, self.release(target))
-                .await
-            {
+            let exchange = {
+                let mut conn = h1::Conn::new(self.dial(target).await?);
+                conn.arm(self.first_byte);
+                conn.exchange(head, body, upgrade, self.release(target))
+            };
+            match exchange.await {
                 Ok(answer) => Ok(answer),
                 Err(h1::Failure::Stale(_)) => Err(UpstreamError::Http1(std::io::Error::new(
                     std::io::ErrorKind::UnexpectedEof,
                     "the upstream closed the connection before answering",
                 ))),
+                Err(h1::Failure::TimedOut) => Err(UpstreamError::FirstByteTimeout(self.first_byte)),
                 Err(h1::Failure::Failed(e)) => Err(UpstreamError::Http1(e)),
             }
         }

@@ -278,12 +278,13 @@ impl Proxy {
                                     fields: &parts.headers,
                                 },
                             };
-                            tokio::time::timeout(
-                                self.timeouts.first_byte,
-                                self.clients.request_h1(&target, &head, body, wants_upgrade),
-                            )
-                            .await
-                            .map(|r| r.map(Answer::H1))
+                            // Timed by the connection's own timer (see
+                            // `h1::Conn::arm`).
+                            Ok(self
+                                .clients
+                                .request_h1(&target, &head, body, wants_upgrade)
+                                .await
+                                .map(Answer::H1))
                         }
                     };
                     let err = match sent {

@@ -88,6 +88,34 @@ async fn no_head_within_the_first_byte_timeout_is_a_504() {
 }
 
 #[tokio::test]
+async fn the_first_byte_timeout_times_each_exchange_on_a_pooled_connection() {
+    // One connection carries every exchange: its deadline is moved on for
+    // each, fires while it idles, and is set again when it is reused.
+    let up = Upstream::start("a").await;
+    let timeouts = Timeouts {
+        first_byte: Duration::from_millis(200),
+        ..Timeouts::default()
+    };
+    let gw = gateway_with(proxy_to(&[up.url()]).timeouts(timeouts)).await;
+    let ok = |(parts, body): (http::response::Parts, bytes::Bytes)| {
+        assert_eq!(parts.status, 200, "{}", text(&body));
+        assert_eq!(parts.headers["x-source"], "service");
+    };
+    ok(send(get(&gw.url("/x"))).await);
+    // Past the first exchange's deadline (time passing is what is tested).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ok(send(get(&gw.url("/x"))).await);
+    ok(send(get(&gw.url("/x"))).await);
+    assert_eq!(up.accepted(), 1, "the connection was reused");
+    let (parts, _) = send(get(&gw.url("/slow"))).await;
+    assert_eq!(parts.status, 504);
+    assert_eq!(up.accepted(), 1, "the pooled connection timed out");
+    // The timed-out connection is not kept: the next goes on a new one.
+    ok(send(get(&gw.url("/x"))).await);
+    assert_eq!(up.accepted(), 2);
+}
+
+#[tokio::test]
 async fn a_connect_timeout_is_a_504() {
     let (addr, _fillers, _listener) = unanswering_upstream().await;
     let timeouts = Timeouts {

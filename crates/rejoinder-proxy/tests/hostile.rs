@@ -340,6 +340,48 @@ async fn a_pooled_connection_the_upstream_closed_is_replaced_transparently() {
 }
 
 #[tokio::test]
+async fn a_pooled_connection_seen_closed_is_not_used_for_a_body() {
+    // The upstream answers keep-alive, then closes and says so. Once the
+    // close has reached the proxy, a POST (whose body cannot be sent
+    // twice) must go on a fresh connection, not on the closed one.
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    let (closed_tx, mut closed) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            let closed_tx = closed_tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .await;
+                drop(s);
+                let _ = closed_tx.send(());
+            });
+        }
+    });
+    let gw = gateway(proxy_to(&[format!("http://{addr}")])).await;
+    for i in 0..5 {
+        let (parts, body) = send(request("POST", &gw.url("/0"), "payload")).await;
+        assert_eq!(
+            (parts.status.as_u16(), text(&body).as_str()),
+            (200, "ok"),
+            "request {i}"
+        );
+        // The close has happened; the next request's bytes reach the proxy
+        // only after its reactor has turned, and with them the close.
+        closed.recv().await.unwrap();
+    }
+}
+
+#[tokio::test]
 async fn a_bodiless_delete_on_a_closed_pooled_connection_is_sent_again() {
     let (addr, _) = raw_upstream(|_| {
         (

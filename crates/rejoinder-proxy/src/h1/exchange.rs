@@ -53,6 +53,8 @@ pub(crate) enum Failure {
     /// A pooled connection turned out closed before any byte of the
     /// answer, with the body untouched: send it again on a fresh one.
     Stale(UpstreamBody),
+    /// No head came before the deadline set with [`Conn::arm`].
+    TimedOut,
     /// Anything else.
     Failed(io::Error),
 }
@@ -79,6 +81,7 @@ impl Conn {
             // Whether the finished upload took any of the body.
             let mut taken = false;
             let mut received = false;
+            let mut timed_out = false;
             let mut interim = 0;
             let head = poll_fn(|cx| -> Poll<Result<Head, io::Error>> {
                 if let (Some(up), true) = (upload.as_mut(), sending) {
@@ -125,7 +128,17 @@ impl Conn {
                         Some(head) => return Poll::Ready(Ok(head)),
                         None => {}
                     }
-                    match std::task::ready!(self.poll_fill(cx)) {
+                    let filled = match self.poll_fill(cx) {
+                        Poll::Ready(filled) => filled,
+                        // The deadline is looked at only when the answer
+                        // is not there yet.
+                        Poll::Pending => {
+                            std::task::ready!(self.poll_deadline(cx));
+                            timed_out = true;
+                            return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+                        }
+                    };
+                    match filled {
                         Ok(0) => {
                             return Poll::Ready(Err(io::Error::new(
                                 io::ErrorKind::UnexpectedEof,
@@ -144,6 +157,7 @@ impl Conn {
             .await;
             let mut head = match head {
                 Ok(head) => head,
+                Err(_) if timed_out => return Err(Failure::TimedOut),
                 Err(e) => {
                     let e = write_error.unwrap_or(e);
                     let untouched = !taken && upload.as_ref().is_none_or(|u| !u.body_taken());
