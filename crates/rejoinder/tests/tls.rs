@@ -354,3 +354,47 @@ async fn a_large_file_over_tls_arrives_unaltered() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_handler_is_cancelled_when_its_tls_client_leaves() {
+    // A client that closes its connection while its handler runs: the
+    // handler's future is dropped, under TLS as on plain TCP.
+    let cert = cert();
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
+    struct Dropped(tokio::sync::mpsc::UnboundedSender<&'static str>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            let _ = self.0.send("dropped");
+        }
+    }
+    let app = App::new().handler(rejoinder::handler_fn(move |_ctx| {
+        let guard = Dropped(tx.clone());
+        let _ = tx.send("started");
+        Box::pin(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        })
+    }));
+    let (addr, _server) = start(app, &cert).await;
+    let mut tls = tls_stream(addr, &cert, &[b"http/1.1"]).await;
+    tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    tls.flush().await.unwrap();
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .ok()
+            .flatten(),
+        Some("started")
+    );
+    drop(tls);
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .ok()
+            .flatten(),
+        Some("dropped"),
+        "the handler outlived its client"
+    );
+}

@@ -97,6 +97,13 @@ impl ConnState {
         }
     }
 
+    /// Whether a request is in flight (its head read, its response not
+    /// yet written to the end).
+    #[inline]
+    pub(crate) fn in_flight(&self) -> bool {
+        self.inflight.load(Relaxed) > 0
+    }
+
     /// A request head is complete and goes to the app; the guard ends it.
     pub(crate) fn begin(self: &Arc<Self>) -> Guard {
         self.inflight.fetch_add(1, Relaxed);
@@ -278,6 +285,11 @@ impl<S> Watched<S> {
             state,
             reads: Reads::None,
         }
+    }
+
+    /// The stream it watches.
+    pub(crate) fn stream(&self) -> &S {
+        &self.stream
     }
 }
 

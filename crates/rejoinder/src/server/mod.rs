@@ -48,7 +48,7 @@ use tokio::sync::{watch, Semaphore};
 use self::accept::{is_per_connection, refuse, ACCEPT_BACKOFF, REFUSALS_AT_ONCE};
 use self::conn::{ConnState, Watched};
 use self::connections::{builder, AppConnections, Connections, TowerConnections};
-use self::socket::Socket;
+use self::socket::{SharedTcp, Socket};
 use self::sweeper::Sweeper;
 use crate::app::App;
 use crate::limits::Limits;
@@ -245,7 +245,9 @@ impl Serve {
         } = self;
         let local = listener.local_addr().ok();
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
-        let builder = Arc::new(builder(&limits));
+        let plain_builder = Arc::new(builder(&limits, true));
+        #[cfg(feature = "tls")]
+        let tls_builder = Arc::new(builder(&limits, false));
         let cap = Arc::new(Semaphore::new(limits.connection_cap()));
         let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
         let sweeper = Sweeper::start(limits.header_read_timeout, limits.keep_alive_timeout)?;
@@ -283,7 +285,10 @@ impl Serve {
             let plain = true;
             let state =
                 ConnState::new(limits.header_read_timeout, limits.keep_alive_timeout, plain);
-            let serve_one = connections.next(&builder);
+            #[cfg(feature = "tls")]
+            let serve_one = connections.next(if plain { &plain_builder } else { &tls_builder });
+            #[cfg(not(feature = "tls"))]
+            let serve_one = connections.next(&plain_builder);
             let watch = sweeper.watch(state.clone());
             let open_one = opened.clone();
             #[cfg(feature = "tls")]
@@ -301,7 +306,11 @@ impl Serve {
             // Plain TCP: the connection's future is the task itself (no
             // wrapper to poll on every wake-up).
             let info = ConnectionInfo::new(Some(peer), local);
-            let io = TokioIo::new(Watched::new(Socket::Tcp(stream), state, permit));
+            let io = TokioIo::new(Watched::new(
+                Socket::Tcp(SharedTcp::new(stream)),
+                state,
+                permit,
+            ));
             tokio::spawn(serve_one(io, watch, open_one, info));
         }
         drop(listener);
@@ -328,7 +337,12 @@ async fn handshake(
     local: Option<std::net::SocketAddr>,
     limits: &Limits,
 ) -> Option<(Socket, ConnectionInfo)> {
-    match tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream)).await {
+    match tokio::time::timeout(
+        limits.header_read_timeout,
+        acceptor.accept(SharedTcp::new(stream)),
+    )
+    .await
+    {
         Ok(Ok(stream)) => {
             let session = stream.get_ref().1;
             let info = ConnectionInfo::tls(

@@ -1,20 +1,26 @@
 //! The connection's transport: plain TCP, or TLS over it (feature `tls`).
+//!
+//! The TCP stream is shared ([`SharedTcp`]): hyper (or rustls) reads and
+//! writes it, and the connection's task looks at it while a request is in
+//! flight, to notice a client that left (see `drive`). Its reads and
+//! writes go through tokio's readiness API, which takes `&TcpStream`.
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use tokio::net::TcpStream;
 
 /// An accepted connection's stream.
 #[derive(Debug)]
 pub(crate) enum Socket {
     /// Plain TCP.
-    Tcp(TcpStream),
+    Tcp(SharedTcp),
     /// TLS over TCP, after the handshake.
     #[cfg(feature = "tls")]
-    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    Tls(Box<tokio_rustls::server::TlsStream<SharedTcp>>),
 }
 
 /// A stream that may be plain TCP underneath (for `sendfile`).
@@ -28,10 +34,115 @@ impl Plain for Socket {
     #[inline]
     fn tcp(&self) -> Option<&TcpStream> {
         match self {
-            Socket::Tcp(s) => Some(s),
+            Socket::Tcp(s) => Some(&s.0),
             #[cfg(feature = "tls")]
             Socket::Tls(_) => None,
         }
+    }
+}
+
+impl Socket {
+    /// The TCP stream underneath, shared.
+    pub(crate) fn shared_tcp(&self) -> Arc<TcpStream> {
+        match self {
+            Socket::Tcp(s) => s.0.clone(),
+            #[cfg(feature = "tls")]
+            Socket::Tls(s) => s.get_ref().0 .0.clone(),
+        }
+    }
+}
+
+/// A TCP stream that the connection's task can look at while hyper owns
+/// the connection: reads and writes as tokio's `TcpStream` does them.
+#[derive(Debug)]
+pub(crate) struct SharedTcp(Arc<TcpStream>);
+
+impl SharedTcp {
+    /// An accepted stream.
+    pub(crate) fn new(stream: TcpStream) -> Self {
+        SharedTcp(Arc::new(stream))
+    }
+}
+
+impl AsyncRead for SharedTcp {
+    /// As tokio's `AsyncRead` for a `TcpStream`: a read shorter than the
+    /// room drained the socket, so its readiness is cleared and the next
+    /// read waits for the reactor instead of trying and getting `EAGAIN`.
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let s = &*self.0;
+        loop {
+            std::task::ready!(s.poll_read_ready(cx))?;
+            let room = buf.remaining();
+            let mut read = false;
+            match s.try_io(Interest::READABLE, || {
+                let n = s.try_read_buf(buf)?;
+                read = true;
+                if n > 0 && n < room {
+                    Err(io::ErrorKind::WouldBlock.into())
+                } else {
+                    Ok(())
+                }
+            }) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock && !read => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Ready(Ok(())),
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+}
+
+impl SharedTcp {
+    /// Writes with `write` once the stream is writable, waiting again on
+    /// `EAGAIN`.
+    fn poll_write_with(
+        &self,
+        cx: &mut Context<'_>,
+        mut write: impl FnMut(&TcpStream) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            std::task::ready!(self.0.poll_write_ready(cx))?;
+            match write(&self.0) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for SharedTcp {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |s| s.try_write(buf))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_with(cx, |s| s.try_write_vectored(bufs))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// Nothing is buffered in user space.
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// What tokio's `poll_shutdown` does for a `TcpStream`: the write side
+    /// shut at once (tokio's own takes the stream by `&mut`).
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write))
     }
 }
 
