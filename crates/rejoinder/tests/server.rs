@@ -233,3 +233,40 @@ async fn app_is_a_tower_service() {
         "via tower"
     );
 }
+
+#[tokio::test]
+async fn a_slow_reader_gets_every_byte_of_a_large_body() {
+    // The socket's buffer fills and drains many times over: every partial
+    // write must be followed by the rest, in order.
+    let body: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let expected = body.clone();
+    let srv = common::server(move |ctx| {
+        ctx.res.set_body(Bytes::from(body.clone()));
+        Ok(())
+    })
+    .await;
+    let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
+    stream
+        .write_all(b"GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut wire = Vec::new();
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        // Slowness is what is tested: the reader pauses between reads.
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        let n = stream.read(&mut chunk).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        wire.extend_from_slice(&chunk[..n]);
+    }
+    let start = wire
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head")
+        + 4;
+    let head = String::from_utf8_lossy(&wire[..start]).to_lowercase();
+    assert!(head.contains("content-length: 4194304"), "{head}");
+    assert!(wire[start..] == expected[..], "the body arrived altered");
+}

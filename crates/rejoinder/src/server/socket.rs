@@ -96,17 +96,35 @@ impl AsyncRead for SharedTcp {
 }
 
 impl SharedTcp {
-    /// Writes with `write` once the stream is writable, waiting again on
-    /// `EAGAIN`.
+    /// Writes `len` bytes with `write` once the stream is writable,
+    /// waiting again on `EAGAIN`. As tokio's `AsyncWrite` for a
+    /// `TcpStream`: a write shorter than `len` filled the socket's buffer,
+    /// so its readiness is cleared and the next write waits for the
+    /// reactor instead of trying and getting `EAGAIN`.
     fn poll_write_with(
         &self,
         cx: &mut Context<'_>,
+        len: usize,
         mut write: impl FnMut(&TcpStream) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
+        let s = &*self.0;
         loop {
-            std::task::ready!(self.0.poll_write_ready(cx))?;
-            match write(&self.0) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            std::task::ready!(s.poll_write_ready(cx))?;
+            let mut wrote = None;
+            match s.try_io(Interest::WRITABLE, || {
+                let n = write(s)?;
+                wrote = Some(n);
+                if n > 0 && n < len {
+                    Err(io::ErrorKind::WouldBlock.into())
+                } else {
+                    Ok(n)
+                }
+            }) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Some(n) = wrote {
+                        return Poll::Ready(Ok(n));
+                    }
+                }
                 done => return Poll::Ready(done),
             }
         }
@@ -119,7 +137,7 @@ impl AsyncWrite for SharedTcp {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, |s| s.try_write(buf))
+        self.poll_write_with(cx, buf.len(), |s| s.try_write(buf))
     }
 
     fn poll_write_vectored(
@@ -127,7 +145,8 @@ impl AsyncWrite for SharedTcp {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, |s| s.try_write_vectored(bufs))
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_write_with(cx, len, |s| s.try_write_vectored(bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
