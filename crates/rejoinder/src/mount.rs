@@ -60,6 +60,17 @@ impl End {
             End::Tail => path.len() - tail.len() - 1,
         }
     }
+
+    /// [`End::offset`] for a mount at a literal prefix `prefix_len` bytes
+    /// long: a path below it starts with exactly the prefix, so the tail
+    /// is not needed (nor read: the router checks a parameter's UTF-8
+    /// when it is read).
+    pub(crate) fn offset_below_literal(self, path: &str, prefix_len: usize) -> usize {
+        match self {
+            End::Tail => prefix_len,
+            _ => self.offset(path, ""),
+        }
+    }
 }
 
 /// The router patterns that make up a mount at `prefix` (normalized): the

@@ -505,6 +505,19 @@ async fn a_mount_takes_every_method_for_its_prefix_and_below() {
     assert_eq!(text(client.get("/files/readme").send().await), "a route");
     assert_eq!(client.get("/filesx").send().await.status(), 404);
     assert_eq!(client.get("/v1/blobsy/1").send().await.status(), 404);
+    // At the root, and at a prefix spelled with an escape: the mounted
+    // path is what follows the prefix as the request spells it.
+    let client = TestClient::new(
+        App::new().router(Router::new().mount("/a%20b", mounted).mount("/", mounted)),
+    );
+    for (path, expected) in [
+        ("/", "GET Some(\"/\") tenant=None tail=None"),
+        ("/p/q?r=1", "GET Some(\"/p/q\") tenant=None tail=None"),
+        ("/a%20b", "GET Some(\"\") tenant=None tail=None"),
+        ("/a%20b/c", "GET Some(\"/c\") tenant=None tail=None"),
+    ] {
+        assert_eq!(text(client.get(path).send().await), expected, "{path}");
+    }
     // HEAD reaches the mount too, without a body on the wire.
     let srv = TestServer::start(App::new().router(Router::new().mount("/m", mounted))).await;
     let wire = raw::send(srv.addr(), "HEAD", "/m/x", &[]).await;

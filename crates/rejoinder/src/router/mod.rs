@@ -82,6 +82,9 @@ struct Endpoint {
     /// For a pattern of a mount: which one, and the mounted handler (which
     /// takes every method).
     mount: Option<(End, Arc<dyn Handler>)>,
+    /// For a pattern of a mount at a prefix without parameters: the
+    /// prefix's length (where the mounted path starts below it).
+    literal_prefix: Option<usize>,
 }
 
 /// The route table: what a router dispatches with.
@@ -202,6 +205,7 @@ impl Router {
             params: param_names(path),
             methods: Vec::new(),
             mount: None,
+            literal_prefix: None,
         });
         i
     }
@@ -352,6 +356,9 @@ impl Router {
     }
 
     fn add_mount(&mut self, prefix: &str, handler: Arc<dyn Handler>) {
+        // Any brace (a parameter, or an escaped literal brace, which the
+        // path spells with one) makes the prefix's matched length vary.
+        let literal_prefix = (!prefix.contains(['{', '}'])).then_some(prefix.len());
         for (pattern, end) in mount::patterns(prefix) {
             check_syntax(&pattern);
             let taken = self.routes.endpoints.iter().any(|e| e.pattern == pattern);
@@ -368,6 +375,7 @@ impl Router {
                 pattern,
                 methods: Vec::new(),
                 mount: Some((end, handler.clone())),
+                literal_prefix,
             });
         }
         self.routes.mounts.push((prefix.to_owned(), handler));
