@@ -21,6 +21,15 @@ const READ: u32 = 16 * 1024;
 /// adaptive read buffer does.
 const MAX_READ: u32 = 512 * 1024;
 
+/// How late a first-byte timeout may fire at most (see [`Conn::arm`]).
+const LAZY: Duration = Duration::from_millis(100);
+
+/// The slack of a `within` timeout: [`LAZY`], or a sixteenth of `within`
+/// for a short one.
+fn lazy(within: Duration) -> Duration {
+    LAZY.min(within / 16)
+}
+
 /// An HTTP/1.1 connection to a target: the socket, what was read from it
 /// and not yet used, and the head buffer kept from one request to the
 /// next.
@@ -76,7 +85,8 @@ impl Conn {
     }
 
     /// Starts the next exchange's clock: its answer's head is due within
-    /// `within`.
+    /// `within`, and the timer fires at most [`LAZY`] (or a sixteenth of
+    /// `within`, if less) after that.
     ///
     /// The connection keeps one timer and moves its deadline on: a later
     /// deadline is a store into the registered timer (tokio moves it in
@@ -85,16 +95,22 @@ impl Conn {
     /// 400 instructions per request (bench/proxy-instructions.sh). Once
     /// the deadline of an idle connection has passed, the timer has fired
     /// and the next `arm` registers it again.
+    ///
+    /// And as nginx's timers are lazy (`NGX_TIMER_LAZY_DELAY`), the
+    /// deadline is set that much later, and kept while it still covers the
+    /// new exchange: a busy connection moves it once per `LAZY`, not once
+    /// per request (about 140 instructions each).
     pub(crate) fn arm(&mut self, within: Duration) {
         let now = Instant::now();
         // As `tokio::time::timeout` does: a duration past what an instant
         // can hold is about thirty years.
-        let deadline = now
+        let due = now
             .checked_add(within)
             .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
         match &mut self.timer {
-            Some(timer) => timer.as_mut().reset(deadline),
-            None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            Some(timer) if timer.deadline() >= due => {}
+            Some(timer) => timer.as_mut().reset(due + lazy(within)),
+            None => self.timer = Some(Box::pin(tokio::time::sleep_until(due + lazy(within)))),
         }
     }
 
@@ -143,5 +159,46 @@ impl Conn {
             self.read_size /= 2;
         }
         Poll::Ready(Ok(n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::time::Instant;
+
+    use super::Conn;
+
+    fn deadline(conn: &Conn) -> Instant {
+        conn.timer.as_ref().expect("armed").deadline()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_is_lazy_but_never_early() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let io = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let mut conn = Conn::new(io);
+        let within = Duration::from_millis(200);
+        let slack = Duration::from_micros(12_500); // a sixteenth of 200 ms
+        let start = Instant::now();
+        conn.arm(within);
+        assert_eq!(deadline(&conn), start + within + slack);
+        // Armed again while the deadline still covers the exchange: kept.
+        tokio::time::advance(Duration::from_millis(10)).await;
+        conn.arm(within);
+        assert_eq!(deadline(&conn), start + within + slack);
+        // No longer covered: moved on, never earlier than `within`.
+        tokio::time::advance(Duration::from_millis(10)).await;
+        conn.arm(within);
+        assert_eq!(deadline(&conn), Instant::now() + within + slack);
+        // A long timeout's slack is at most 100 ms.
+        conn.arm(Duration::from_secs(60));
+        assert_eq!(
+            deadline(&conn),
+            Instant::now() + Duration::from_secs(60) + Duration::from_millis(100)
+        );
     }
 }
