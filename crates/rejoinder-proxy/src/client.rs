@@ -25,7 +25,9 @@ use crate::upstream::Target;
 pub struct Timeouts {
     /// Connecting (TCP) to a target.
     pub connect: Duration,
-    /// From the request sent to the response head.
+    /// From the request sent to the response head, on each connection it
+    /// is sent on. Kept lazily, as nginx keeps its timers: it may end up to
+    /// 100 ms (or a sixteenth of itself, if less) after it is due.
     pub first_byte: Duration,
     /// Between two chunks of the response body (`None`: no limit).
     pub idle_body: Option<Duration>,
