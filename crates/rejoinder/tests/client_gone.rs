@@ -65,15 +65,24 @@ async fn read_to_end(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-#[tokio::test]
-async fn a_handler_is_cancelled_when_its_client_closes_the_connection() {
-    let (srv, mut dropped) = server().await;
+/// A connection whose `/hang` handler is running.
+async fn hanging(
+    srv: &rejoinder::testing::TestServer,
+    events: &mut mpsc::UnboundedReceiver<&'static str>,
+) -> TcpStream {
     let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
     stream
         .write_all(b"GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")
         .await
         .unwrap();
-    assert_eq!(next_drop(&mut dropped).await, Some("started"));
+    assert_eq!(next_drop(events).await, Some("started"));
+    stream
+}
+
+#[tokio::test]
+async fn a_handler_is_cancelled_when_its_client_closes_the_connection() {
+    let (srv, mut dropped) = server().await;
+    let stream = hanging(&srv, &mut dropped).await;
     drop(stream);
     assert_eq!(
         next_drop(&mut dropped).await,
@@ -87,12 +96,7 @@ async fn a_handler_is_cancelled_when_its_client_stops_sending() {
     // A client that shuts its side down after the request is treated as
     // gone, as hyper treats an end of input in the middle of a request.
     let (srv, mut dropped) = server().await;
-    let mut stream = TcpStream::connect(srv.addr()).await.unwrap();
-    stream
-        .write_all(b"GET /hang HTTP/1.1\r\nHost: t\r\n\r\n")
-        .await
-        .unwrap();
-    assert_eq!(next_drop(&mut dropped).await, Some("started"));
+    let mut stream = hanging(&srv, &mut dropped).await;
     stream.shutdown().await.unwrap();
     assert_eq!(next_drop(&mut dropped).await, Some("/hang"));
     // The server closed the connection: the client reads its end.

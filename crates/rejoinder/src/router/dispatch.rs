@@ -27,17 +27,10 @@ impl Routes {
     /// `ctx.res` (405) or nothing matched and there is no fallback.
     fn pick(&self, ctx: &mut Context) -> Option<&dyn Handler> {
         let (index, params, mounted) = match self.matcher.at(ctx.req.path()) {
+            // A mount at a literal prefix: no parameters to collect, and
+            // where the mounted path starts is known without its tail.
             Ok(m) if self.endpoints[*m.value].literal_prefix.is_some() => {
-                // A mount at a literal prefix: no parameters to collect,
-                // and where the mounted path starts is known without its
-                // tail.
-                let endpoint = &self.endpoints[*m.value];
-                let mounted = match (&endpoint.mount, endpoint.literal_prefix) {
-                    (Some((end, _)), Some(len)) => {
-                        Some(end.offset_below_literal(ctx.req.path(), len))
-                    }
-                    _ => None,
-                };
+                let mounted = self.endpoints[*m.value].literal_offset(ctx.req.path());
                 (*m.value, crate::context::Params::new(), mounted)
             }
             Ok(m) => {

@@ -87,6 +87,15 @@ struct Endpoint {
     literal_prefix: Option<usize>,
 }
 
+impl Endpoint {
+    /// Where the mounted path starts in `path`, for a pattern of a mount at
+    /// a literal prefix (`None` for any other endpoint).
+    fn literal_offset(&self, path: &str) -> Option<usize> {
+        let (end, _) = self.mount.as_ref()?;
+        Some(end.offset_below_literal(path, self.literal_prefix?))
+    }
+}
+
 /// The route table: what a router dispatches with.
 struct Routes {
     matcher: matchit::Router<usize>,

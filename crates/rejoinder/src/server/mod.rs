@@ -246,7 +246,6 @@ impl Serve {
         let local = listener.local_addr().ok();
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
         let plain_builder = Arc::new(builder(&limits, true));
-        #[cfg(feature = "tls")]
         let tls_builder = Arc::new(builder(&limits, false));
         let cap = Arc::new(Semaphore::new(limits.connection_cap()));
         let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
@@ -285,10 +284,7 @@ impl Serve {
             let plain = true;
             let state =
                 ConnState::new(limits.header_read_timeout, limits.keep_alive_timeout, plain);
-            #[cfg(feature = "tls")]
             let serve_one = connections.next(if plain { &plain_builder } else { &tls_builder });
-            #[cfg(not(feature = "tls"))]
-            let serve_one = connections.next(&plain_builder);
             let watch = sweeper.watch(state.clone());
             let open_one = opened.clone();
             #[cfg(feature = "tls")]

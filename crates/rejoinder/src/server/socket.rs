@@ -64,70 +64,53 @@ impl SharedTcp {
     }
 }
 
+/// Runs `op`, a read or a write of at most `len` bytes, once `s` is ready
+/// for `interest`, waiting again on `EAGAIN`. As tokio's own `TcpStream`
+/// does: an operation shorter than `len` drained the socket (a read) or
+/// filled its buffer (a write), so the readiness is cleared and the next
+/// one waits for the reactor instead of trying and getting `EAGAIN`.
+fn poll_op(
+    s: &TcpStream,
+    cx: &mut Context<'_>,
+    interest: Interest,
+    len: usize,
+    mut op: impl FnMut() -> io::Result<usize>,
+) -> Poll<io::Result<usize>> {
+    loop {
+        std::task::ready!(if interest.is_readable() {
+            s.poll_read_ready(cx)
+        } else {
+            s.poll_write_ready(cx)
+        })?;
+        let mut done = None;
+        match s.try_io(interest, || {
+            let n = op()?;
+            done = Some(n);
+            if n > 0 && n < len {
+                Err(io::ErrorKind::WouldBlock.into())
+            } else {
+                Ok(n)
+            }
+        }) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if let Some(n) = done {
+                    return Poll::Ready(Ok(n));
+                }
+            }
+            result => return Poll::Ready(result),
+        }
+    }
+}
+
 impl AsyncRead for SharedTcp {
-    /// As tokio's `AsyncRead` for a `TcpStream`: a read shorter than the
-    /// room drained the socket, so its readiness is cleared and the next
-    /// read waits for the reactor instead of trying and getting `EAGAIN`.
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let s = &*self.0;
-        loop {
-            std::task::ready!(s.poll_read_ready(cx))?;
-            let room = buf.remaining();
-            let mut read = false;
-            match s.try_io(Interest::READABLE, || {
-                let n = s.try_read_buf(buf)?;
-                read = true;
-                if n > 0 && n < room {
-                    Err(io::ErrorKind::WouldBlock.into())
-                } else {
-                    Ok(())
-                }
-            }) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock && !read => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Ready(Ok(())),
-                done => return Poll::Ready(done),
-            }
-        }
-    }
-}
-
-impl SharedTcp {
-    /// Writes `len` bytes with `write` once the stream is writable,
-    /// waiting again on `EAGAIN`. As tokio's `AsyncWrite` for a
-    /// `TcpStream`: a write shorter than `len` filled the socket's buffer,
-    /// so its readiness is cleared and the next write waits for the
-    /// reactor instead of trying and getting `EAGAIN`.
-    fn poll_write_with(
-        &self,
-        cx: &mut Context<'_>,
-        len: usize,
-        mut write: impl FnMut(&TcpStream) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        let s = &*self.0;
-        loop {
-            std::task::ready!(s.poll_write_ready(cx))?;
-            let mut wrote = None;
-            match s.try_io(Interest::WRITABLE, || {
-                let n = write(s)?;
-                wrote = Some(n);
-                if n > 0 && n < len {
-                    Err(io::ErrorKind::WouldBlock.into())
-                } else {
-                    Ok(n)
-                }
-            }) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if let Some(n) = wrote {
-                        return Poll::Ready(Ok(n));
-                    }
-                }
-                done => return Poll::Ready(done),
-            }
-        }
+        let room = buf.remaining();
+        poll_op(s, cx, Interest::READABLE, room, || s.try_read_buf(buf)).map_ok(|_| ())
     }
 }
 
@@ -137,7 +120,8 @@ impl AsyncWrite for SharedTcp {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_with(cx, buf.len(), |s| s.try_write(buf))
+        let s = &*self.0;
+        poll_op(s, cx, Interest::WRITABLE, buf.len(), || s.try_write(buf))
     }
 
     fn poll_write_vectored(
@@ -145,8 +129,11 @@ impl AsyncWrite for SharedTcp {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        let s = &*self.0;
         let len = bufs.iter().map(|b| b.len()).sum();
-        self.poll_write_with(cx, len, |s| s.try_write_vectored(bufs))
+        poll_op(s, cx, Interest::WRITABLE, len, || {
+            s.try_write_vectored(bufs)
+        })
     }
 
     fn is_write_vectored(&self) -> bool {
