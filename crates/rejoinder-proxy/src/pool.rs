@@ -23,7 +23,7 @@ use crate::h1::Conn;
 /// grain, and the fine clock costs two readings per request.
 #[derive(Default)]
 pub(crate) struct TargetPool {
-    pub(crate) idle: Mutex<Vec<(Instant, Conn)>>,
+    pub(crate) idle: Mutex<Vec<(Instant, Box<Conn>)>>,
     pub(crate) h2: Mutex<Option<http2::SendRequest<UpstreamBody>>>,
 }
 
@@ -37,7 +37,7 @@ impl std::fmt::Debug for TargetPool {
 impl TargetPool {
     /// The most recently used idle connection that has not been idle too
     /// long (older ones are dropped: they are below it on the stack).
-    pub(crate) fn pop(&self, idle_timeout: Duration) -> Option<Conn> {
+    pub(crate) fn pop(&self, idle_timeout: Duration) -> Option<Box<Conn>> {
         let mut idle = self.idle.lock().ok()?;
         let (since, conn) = idle.pop()?;
         let idle_for = Instant::now_without_cache_update().duration_since(since);
@@ -49,7 +49,7 @@ impl TargetPool {
     }
 
     /// Keeps `conn` for a later exchange, unless `max` are kept already.
-    pub(crate) fn push(&self, conn: Conn, max: usize) {
+    pub(crate) fn push(&self, conn: Box<Conn>, max: usize) {
         if let Ok(mut idle) = self.idle.lock() {
             if idle.len() < max {
                 idle.push((Instant::now_without_cache_update(), conn));

@@ -68,7 +68,7 @@ impl std::fmt::Display for BadTarget {
 impl std::error::Error for BadTarget {}
 
 impl crate::h1::Idle for Target {
-    fn keep(&self, conn: crate::h1::Conn, max: usize) {
+    fn keep(&self, conn: Box<crate::h1::Conn>, max: usize) {
         self.pool.push(conn, max);
     }
 }

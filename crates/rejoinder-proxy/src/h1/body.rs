@@ -21,7 +21,7 @@ use super::Release;
 /// An HTTP/1.1 response body.
 pub(crate) struct Body {
     /// `None` once the body has ended or failed.
-    conn: Option<Conn>,
+    conn: Option<Box<Conn>>,
     decoder: Decoder,
     /// The response allows another request on the connection.
     keep_alive: bool,
@@ -43,7 +43,7 @@ impl std::fmt::Debug for Body {
 
 impl Body {
     pub(crate) fn new(
-        conn: Conn,
+        conn: Box<Conn>,
         decoder: Decoder,
         keep_alive: bool,
         upload: Option<Upload>,

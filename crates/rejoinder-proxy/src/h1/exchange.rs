@@ -65,7 +65,7 @@ impl Conn {
     // (as arguments and as the locals they move into), and this future is
     // inside every proxied request's.
     pub(crate) fn exchange<'r>(
-        mut self,
+        mut self: Box<Self>,
         request: &'r super::head::Request<'r>,
         body: UpstreamBody,
         upgrade: bool,

@@ -63,7 +63,7 @@ pub(crate) fn invalid(what: &'static str) -> io::Error {
 /// this client does not depend on the pool that holds its connections).
 pub(crate) trait Idle: Send + Sync {
     /// Keeps `conn` for a later exchange, unless `max` are kept already.
-    fn keep(&self, conn: Conn, max: usize);
+    fn keep(&self, conn: Box<Conn>, max: usize);
 }
 
 /// Where a connection goes back when its exchange is done.
@@ -83,7 +83,7 @@ impl std::fmt::Debug for Release {
 
 impl Release {
     /// Puts `conn` back where it came from.
-    pub(crate) fn give_back(&self, conn: Conn) {
+    pub(crate) fn give_back(&self, conn: Box<Conn>) {
         self.idle.keep(conn.reuse(), self.max_idle);
     }
 }
