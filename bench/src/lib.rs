@@ -38,8 +38,13 @@ pub fn files_dir() -> std::path::PathBuf {
         .into()
 }
 
-/// A tokio multi-thread runtime with a single worker: run.sh pins the server
-/// to one core, so one worker is what that core can run.
+/// The runtime every bench server runs on: the servers are pinned to one
+/// core, and what one core runs is one event loop — tokio's current-thread
+/// runtime, as nginx's one worker process (and Pingora's no-steal
+/// runtimes). `BENCH_RUNTIME=multi` gives a multi-thread runtime with one
+/// worker instead (the figures before 2026-12-03): about 650 instructions
+/// more per request for every server, the cost of its cross-thread
+/// scheduling.
 ///
 /// # Errors
 ///
@@ -47,8 +52,13 @@ pub fn files_dir() -> std::path::PathBuf {
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     #[cfg(feature = "count-allocs")]
     alloc_count::start_control();
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+    if std::env::var("BENCH_RUNTIME").is_ok_and(|r| r == "multi") {
+        return tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build();
+    }
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
 }
