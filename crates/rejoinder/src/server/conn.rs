@@ -311,6 +311,43 @@ impl<S: super::socket::Plain> Watched<S> {
     }
 }
 
+impl<S> Watched<S> {
+    /// `read` came in.
+    #[inline]
+    fn saw(&mut self, read: &[u8]) {
+        if read.is_empty() {
+            return;
+        }
+        if self.reads == Reads::None {
+            self.reads = detect(read);
+        }
+        if self.reads == Reads::Http1 {
+            self.state.on_bytes();
+        }
+    }
+}
+
+impl Watched<super::socket::Socket> {
+    /// Reads into the spare room of `buf` (plain TCP; the inline HTTP/1
+    /// path's read).
+    pub(crate) fn poll_read_buf(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        let before = buf.len();
+        let polled = match &self.stream {
+            super::socket::Socket::Tcp(s) => s.poll_read_buf(cx, buf),
+            #[cfg(feature = "tls")]
+            super::socket::Socket::Tls(_) => Poll::Ready(Err(io::ErrorKind::Unsupported.into())),
+        };
+        if let Poll::Ready(Ok(n)) = polled {
+            self.saw(&buf[before..before + n]);
+        }
+        polled
+    }
+}
+
 impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -320,13 +357,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            if this.reads == Reads::None {
-                this.reads = detect(&buf.filled()[before..]);
-            }
-            if this.reads == Reads::Http1 {
-                this.state.on_bytes();
-            }
+        let filled = buf.filled().len();
+        if filled > before {
+            // Split borrows: the bytes are the caller's.
+            let read = &buf.filled()[before..filled];
+            this.saw(read);
         }
         polled
     }

@@ -61,21 +61,67 @@ impl Connections for AppConnections {
         let builder = builder.clone();
         Box::new(move |io: Io, watch: Arc<Watch>, open, info| {
             let peer = io.inner().stream().shared_tcp();
-            let requests = watch.state.clone();
-            let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-                // An app is one `Arc`, the connection another: each request
-                // clones two pointers, and the request keeps the second.
-                let http1 = req.version() <= http::Version::HTTP_11;
-                let finish = Finish::new(requests.begin(), http1);
-                app.clone()
-                    .respond(req, Some(info.clone()), move |res| finish.apply(res))
-            });
-            let conn = builder
-                .serve_connection_with_upgrades(io, service)
-                .into_owned();
-            Box::pin(drive(conn, |c| c.graceful_shutdown(), watch, open, peer))
+            let socket = io.into_inner();
+            // Plain TCP: the inline HTTP/1.1 path, which hands over to
+            // hyper what it does not serve itself.
+            if matches!(socket.stream(), Socket::Tcp(_)) {
+                let conn = super::inline::serve(app, socket, watch.clone(), info, builder);
+                return Box::pin(drive(conn, |_| {}, watch, open, peer));
+            }
+            let conn = app_connection(
+                &builder,
+                TokioIo::new(socket),
+                app,
+                info,
+                watch.state.clone(),
+            );
+            Box::pin(drive(conn, Graceful::graceful, watch, open, peer))
         })
     }
+}
+
+/// A connection that can be told to stop gracefully.
+pub(super) trait Graceful {
+    /// Finish the request in flight, take no other.
+    fn graceful(self: Pin<&mut Self>);
+}
+
+impl<I, S, B> Graceful for auto::UpgradeableConnection<'static, I, S, TokioExecutor>
+where
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    S::Error: Into<BoxError>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+    B: http_body::Body + 'static,
+    B::Error: Into<BoxError>,
+    TokioExecutor: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    fn graceful(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// hyper's connection serving `app` on `io`. An app is one `Arc`, the
+/// connection another: each request clones two pointers, and the request
+/// keeps the second.
+pub(super) fn app_connection<I>(
+    builder: &auto::Builder<TokioExecutor>,
+    io: I,
+    app: App,
+    info: ConnectionInfo,
+    requests: Arc<super::conn::ConnState>,
+) -> impl Future<Output = Result<(), BoxError>> + Graceful + Send
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+        let http1 = req.version() <= http::Version::HTTP_11;
+        let finish = Finish::new(requests.begin(), http1);
+        app.clone()
+            .respond(req, Some(info.clone()), move |res| finish.apply(res))
+    });
+    builder
+        .serve_connection_with_upgrades(io, service)
+        .into_owned()
 }
 
 /// Serves any tower `Service`, with the URI, header-count and request-time
@@ -132,7 +178,7 @@ where
             let conn = builder
                 .serve_connection_with_upgrades(io, service)
                 .into_owned();
-            Box::pin(drive(conn, |c| c.graceful_shutdown(), watch, open, peer))
+            Box::pin(drive(conn, Graceful::graceful, watch, open, peer))
         })
     }
 }

@@ -29,6 +29,7 @@ mod clock;
 mod conn;
 mod connections;
 mod drive;
+mod inline;
 mod socket;
 mod sweeper;
 

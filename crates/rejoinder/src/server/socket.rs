@@ -102,6 +102,21 @@ fn poll_op(
     }
 }
 
+impl SharedTcp {
+    /// Reads into the spare room of `buf` (made first if there is little),
+    /// with the same readiness rule as `poll_read`: for the inline HTTP/1
+    /// path, which keeps its own read buffer.
+    pub(crate) fn poll_read_buf(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut bytes::BytesMut,
+    ) -> Poll<io::Result<usize>> {
+        let s = &*self.0;
+        let room = buf.capacity() - buf.len();
+        poll_op(s, cx, Interest::READABLE, room, || s.try_read_buf(buf))
+    }
+}
+
 impl AsyncRead for SharedTcp {
     fn poll_read(
         self: Pin<&mut Self>,
