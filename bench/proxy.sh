@@ -240,7 +240,7 @@ declare -A CPU RPS
     echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ); commit: $(git -C "$ROOT_DIR" rev-parse --short HEAD 2>/dev/null || echo none)"
     echo "- machine: $(nproc --all) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), kernel $(uname -r); load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
     has nginx && echo "- nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), one process (\`master_process off\`), \`proxy_pass\` to an upstream block with \`keepalive 64\`, HTTP/1.1 to the upstream"
-    echo "- proxies pinned to core 0 (Rust: tokio multi-thread, 1 worker); the hyper upstream (1 worker) and wrk on core 1"
+    echo "- proxies pinned to core 0 (Rust: tokio current-thread; BENCH_RUNTIME=multi for one multi-thread worker); the hyper upstream (1 worker) and wrk on core 1"
     echo "- load: \`wrk -t1 -c$CONNS\` for /plaintext, \`wrk -t1 -c$BIG_CONNS\` for /1m, ${DURATION}s measured after ${WARMUP}s warm-up; $ROUNDS interleaved rounds, medians"
     echo "- CPU: the proxy process's utime+stime (/proc/<pid>/stat, all threads) during the measured run, per request"
     echo
