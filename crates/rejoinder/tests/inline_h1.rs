@@ -338,3 +338,68 @@ async fn a_slow_reader_gets_every_byte_of_a_big_body() {
     assert_eq!(out.len() - head_end, 300 * 1024);
     assert!(out[head_end..].iter().all(|b| *b == b'z'));
 }
+
+/// A small deterministic generator (xorshift64*): the mutation corpus is
+/// the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Bytes that matter to a head's grammar, for the mutations.
+const SPICE: &[u8] = b" \t\r\n:;,/?#%\"\\\x00\x01\x7f\xffaZ0-=";
+
+#[tokio::test]
+async fn mutated_heads_get_the_same_answer_on_both_paths() {
+    let (inline, hyper_addr) = servers().await;
+    let seeds: &[&[u8]] = &[
+        b"GET /echo?x=1 HTTP/1.1\r\nHost: t\r\nAccept: */*\r\nTE: trailers\r\n\r\n",
+        b"HEAD /text HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /trailers HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+        // Pipelined: a mutation in the second goes to hyper after the
+        // first was served inline.
+        b"GET /json HTTP/1.1\r\nHost: t\r\n\r\nGET /echo?p HTTP/1.1\r\nHost: u\r\nContent-Length: 0\r\n\r\n",
+    ];
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut differ = Vec::new();
+    let cases = 1000;
+    for _ in 0..cases {
+        let mut bytes = seeds[rng.below(seeds.len())].to_vec();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(bytes.len());
+            match rng.below(3) {
+                0 => bytes[at] = SPICE[rng.below(SPICE.len())],
+                1 => bytes.insert(at, SPICE[rng.below(SPICE.len())]),
+                _ => {
+                    bytes.remove(at);
+                }
+            }
+        }
+        let (ours, _) = exchange(inline.addr(), &bytes).await;
+        let (theirs, reset) = exchange(hyper_addr, &bytes).await;
+        if ours != theirs && !(reset && ours.starts_with(&theirs)) {
+            differ.push(format!(
+                "for {:?}\n  inline: {:?}\n  hyper:  {:?}",
+                String::from_utf8_lossy(&bytes),
+                String::from_utf8_lossy(&ours[..ours.len().min(300)]),
+                String::from_utf8_lossy(&theirs[..theirs.len().min(300)]),
+            ));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{} of {cases} mutated exchanges differ:\n{}",
+        differ.len(),
+        differ.join("\n")
+    );
+}
