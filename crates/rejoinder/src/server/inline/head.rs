@@ -11,8 +11,6 @@ use bytes::BytesMut;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, Uri, Version};
 
-use crate::request::RequestBody;
-
 /// hyper's longest request target (`MAX_URI_LEN`); a longer one is answered
 /// 414 by hyper.
 const MAX_URI_LEN: usize = (u16::MAX - 1) as usize;
@@ -25,14 +23,11 @@ const SLOTS: usize = 100;
 const INLINE_SPANS: usize = 24;
 
 /// What the bytes read so far hold.
-// Made once per request and moved into the app's context right away:
-// boxing the request would cost an allocation per request.
-#[allow(clippy::large_enum_variant)]
 pub(super) enum Parsed {
-    /// A request the inline path serves, and whether the connection may
-    /// carry another after it (HTTP/1.1 without `Connection: close`, or
-    /// HTTP/1.0 with `Connection: keep-alive`).
-    Request(Request),
+    /// A request the inline path serves, put in the caller's slot (not
+    /// returned: each move of it through the layers would copy some 280
+    /// bytes).
+    Request,
     /// Not a whole head yet.
     Partial,
     /// A head (or bytes) for hyper: the connection goes to it as it is.
@@ -41,7 +36,10 @@ pub(super) enum Parsed {
 
 /// A head the inline path serves.
 pub(super) struct Request {
-    pub(super) request: http::Request<RequestBody>,
+    /// Its head (it has no body).
+    pub(super) head: http::request::Parts,
+    /// The connection may carry another request after it (HTTP/1.1 without
+    /// `Connection: close`, or HTTP/1.0 with `Connection: keep-alive`).
     pub(super) keep_alive: bool,
     /// The client takes trailers (`TE: trailers`).
     pub(super) trailers: bool,
@@ -50,12 +48,14 @@ pub(super) struct Request {
 /// Parses the head at the start of `buf`, removing it when it is taken.
 /// `max_headers`, `max_head`: the app's header-count and head-size limits
 /// (a head at them is hyper's to refuse). `cached`: an empty map with room
-/// (the last response's, as hyper reuses it), taken for the fields.
+/// (the last response's, as hyper reuses it), taken for the fields;
+/// `slot`: where a request the inline path serves is put.
 pub(super) fn parse(
     buf: &mut BytesMut,
     max_headers: usize,
     max_head: usize,
     cached: &mut Option<HeaderMap>,
+    slot: &mut Option<Request>,
 ) -> Parsed {
     let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; SLOTS];
     let mut req = httparse::Request::new(&mut []);
@@ -149,20 +149,21 @@ pub(super) fn parse(
         };
         headers.append(name, value);
     }
-    let mut request = http::Request::new(RequestBody::empty());
-    *request.method_mut() = method;
-    *request.uri_mut() = uri;
-    *request.version_mut() = if http11 {
+    let (mut head, ()) = http::Request::new(()).into_parts();
+    head.method = method;
+    head.uri = uri;
+    head.version = if http11 {
         Version::HTTP_11
     } else {
         Version::HTTP_10
     };
-    *request.headers_mut() = headers;
-    Parsed::Request(Request {
-        request,
+    head.headers = headers;
+    *slot = Some(Request {
+        head,
         keep_alive,
         trailers,
-    })
+    });
+    Parsed::Request
 }
 
 /// Puts a head taken out of `buf` back in front of it, for hyper.

@@ -45,7 +45,7 @@ use super::connections::{app_connection, Graceful};
 use super::socket::Socket;
 use super::sweeper::{Watch, SERVING};
 use crate::app::App;
-use crate::request::ConnectionInfo;
+use crate::request::{ConnectionInfo, RequestBody};
 
 /// The read buffer's first room, and what is added when little is left
 /// (hyper's first read buffer is 8 KiB too).
@@ -55,10 +55,9 @@ const READ: usize = 8 * 1024;
 const MIN_ROOM: usize = 1024;
 
 /// What the connection does next.
-// Made once per request and taken apart at once (see `head::Parsed`).
-#[allow(clippy::large_enum_variant)]
 enum Next {
-    Request(head::Request),
+    /// A request is in the slot.
+    Request,
     /// The client left, or the server stops, between requests.
     End,
     /// hyper takes the connection.
@@ -82,31 +81,44 @@ pub(super) fn serve(
         // The last response's header map, emptied: the next request's
         // fields go into its room (no allocation per request).
         let mut cached = None;
+        let mut slot = None;
         loop {
             let next = poll_fn(|cx| {
                 let limits = (limits.max_headers, max_head);
-                poll_head(&mut io, &mut buf, &mut cached, cx, &watch, limits)
+                poll_head(
+                    &mut io,
+                    &mut buf,
+                    (&mut cached, &mut slot),
+                    cx,
+                    &watch,
+                    limits,
+                )
             });
-            let head = match next.await? {
-                Next::Request(head) => head,
+            match next.await? {
+                Next::Request => {}
                 Next::End => return Ok(()),
                 Next::Hyper => {
                     let io = TokioIo::new(Replay::new(buf.freeze(), io));
                     let conn = app_connection(&builder, io, app, info, watch.state.clone());
                     return graceful_by_orders(conn, &watch).await;
                 }
-            };
-            let head::Request {
-                request,
+            }
+            let Some(head::Request {
+                head,
                 keep_alive,
                 trailers,
-            } = head;
-            let method = request.method().clone();
-            let version = request.version();
+            }) = slot.take()
+            else {
+                return Err("no request in the slot after a head".into());
+            };
+            let method = head.method.clone();
+            let version = head.version;
             let finish = Finish::new(watch.state.begin(), true);
             let Ok(res) = app
                 .clone()
-                .respond(request, Some(info.clone()), move |res| finish.apply(res))
+                .respond_parts(head, RequestBody::empty(), Some(info.clone()), move |res| {
+                    finish.apply(res)
+                })
                 .await;
             // A server that stops lets this response finish, and says so.
             let mut keep_alive = keep_alive && watch.orders.order.load(Acquire) == SERVING;
@@ -157,15 +169,15 @@ pub(super) fn serve(
 fn poll_head(
     io: &mut Watched<Socket>,
     buf: &mut BytesMut,
-    cached: &mut Option<http::HeaderMap>,
+    (cached, slot): (&mut Option<http::HeaderMap>, &mut Option<head::Request>),
     cx: &mut Context<'_>,
     watch: &Watch,
     (max_headers, max_head): (usize, usize),
 ) -> Poll<std::io::Result<Next>> {
     loop {
         if !buf.is_empty() {
-            match head::parse(buf, max_headers, max_head, cached) {
-                Parsed::Request(head) => return Poll::Ready(Ok(Next::Request(head))),
+            match head::parse(buf, max_headers, max_head, cached, slot) {
+                Parsed::Request => return Poll::Ready(Ok(Next::Request)),
                 Parsed::Hyper => return Poll::Ready(Ok(Next::Hyper)),
                 // hyper answers a head over the limit 431.
                 Parsed::Partial if buf.len() >= max_head => return Poll::Ready(Ok(Next::Hyper)),
