@@ -17,8 +17,9 @@ use rejoinder_core::{BoxError, ResBody};
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-use super::conn::{Finish, Tracked, Watched};
+use super::conn::{Tracked, Watched};
 use super::drive::drive;
+use super::hyper_app::{app_connection, Graceful};
 use super::socket::Socket;
 use super::sweeper::Watch;
 use crate::app::App;
@@ -78,50 +79,6 @@ impl Connections for AppConnections {
             Box::pin(drive(conn, Graceful::graceful, watch, open, peer))
         })
     }
-}
-
-/// A connection that can be told to stop gracefully.
-pub(super) trait Graceful {
-    /// Finish the request in flight, take no other.
-    fn graceful(self: Pin<&mut Self>);
-}
-
-impl<I, S, B> Graceful for auto::UpgradeableConnection<'static, I, S, TokioExecutor>
-where
-    S: hyper::service::HttpService<Incoming, ResBody = B>,
-    S::Error: Into<BoxError>,
-    I: hyper::rt::Read + hyper::rt::Write + Unpin,
-    B: http_body::Body + 'static,
-    B::Error: Into<BoxError>,
-    TokioExecutor: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
-{
-    fn graceful(self: Pin<&mut Self>) {
-        self.graceful_shutdown();
-    }
-}
-
-/// hyper's connection serving `app` on `io`. An app is one `Arc`, the
-/// connection another: each request clones two pointers, and the request
-/// keeps the second.
-pub(super) fn app_connection<I>(
-    builder: &auto::Builder<TokioExecutor>,
-    io: I,
-    app: App,
-    info: ConnectionInfo,
-    requests: Arc<super::conn::ConnState>,
-) -> impl Future<Output = Result<(), BoxError>> + Graceful + Send
-where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-{
-    let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-        let http1 = req.version() <= http::Version::HTTP_11;
-        let finish = Finish::new(requests.begin(), http1);
-        app.clone()
-            .respond(req, Some(info.clone()), move |res| finish.apply(res))
-    });
-    builder
-        .serve_connection_with_upgrades(io, service)
-        .into_owned()
 }
 
 /// Serves any tower `Service`, with the URI, header-count and request-time

@@ -29,6 +29,7 @@ mod clock;
 mod conn;
 mod connections;
 mod drive;
+mod hyper_app;
 mod inline;
 mod socket;
 mod sweeper;

@@ -41,7 +41,7 @@ use self::head::Parsed;
 use self::replay::Replay;
 use self::write::{Out, Sent};
 use super::conn::{Finish, Watched};
-use super::connections::{app_connection, Graceful};
+use super::hyper_app::{app_connection, Graceful};
 use super::socket::Socket;
 use super::sweeper::{Watch, SERVING};
 use crate::app::App;
