@@ -138,6 +138,47 @@ impl Downstream {
     }
 }
 
+impl rejoinder_core::body::Relay for Downstream {
+    /// An HTTP/1.1 body of known length, untouched, with nothing to
+    /// collect after it (no trailers), moves by `splice(2)`.
+    #[cfg(target_os = "linux")]
+    fn take_source(self: Pin<&mut Self>) -> Option<Box<dyn rejoinder_core::body::RelaySource>> {
+        let this = self.get_mut();
+        if this.first.is_some() || this.trailers.is_some() {
+            return None;
+        }
+        let Incoming::H1(body) = &mut this.body else {
+            return None;
+        };
+        let splicer = body.splicer(this.idle)?;
+        this.body = Incoming::Empty;
+        Some(Box::new(Spliced {
+            splicer,
+            _in_flight: this._in_flight.take(),
+        }))
+    }
+}
+
+/// A body being spliced, still counted against its target (least
+/// connections) until its last byte.
+#[cfg(target_os = "linux")]
+struct Spliced {
+    splicer: h1::splice::Splicer,
+    _in_flight: Option<InFlight>,
+}
+
+#[cfg(target_os = "linux")]
+impl rejoinder_core::body::RelaySource for Spliced {
+    fn poll_send(
+        &mut self,
+        to: &tokio::net::TcpStream,
+        cx: &mut Context<'_>,
+        max: usize,
+    ) -> Poll<std::io::Result<usize>> {
+        self.splicer.poll_send(to, cx, max)
+    }
+}
+
 /// The upstream sent nothing for longer than the idle-body timeout.
 #[derive(Debug)]
 pub struct IdleTimeout(pub Duration);

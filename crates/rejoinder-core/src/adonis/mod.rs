@@ -279,7 +279,7 @@ impl AdonisResponse for Response {
             }
             #[cfg(feature = "fs")]
             Body::File(f) => Some(f.weak_etag()),
-            Body::Json(_) | Body::Empty | Body::Stream(_) => None,
+            Body::Json(_) | Body::Empty | Body::Stream(_) | Body::Relay(_) => None,
         };
         if let Some(tag) = tag.and_then(|t| HeaderValue::from_str(&t).ok()) {
             self.headers.insert(header::ETAG, tag);

@@ -31,6 +31,7 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 #[cfg(feature = "fs")]
 mod file;
+pub mod relay;
 #[cfg(all(feature = "fs", target_os = "linux"))]
 #[doc(hidden)]
 pub mod splice;
@@ -39,6 +40,9 @@ pub mod wire;
 
 #[cfg(feature = "fs")]
 pub use file::{FileBody, CHUNK, PRELOAD_LIMIT};
+#[cfg(all(feature = "fs", target_os = "linux"))]
+pub use relay::RelaySource;
+pub use relay::{Relay, RelayBody};
 pub use stream::BodyStream;
 
 /// UTF-8 text held as shared bytes (no copy from `String` or `&'static str`).
@@ -257,6 +261,10 @@ pub enum Body {
     /// A stream of chunks, `application/octet-stream` unless a type is set;
     /// its length is unknown, so it is sent chunked (HTTP/1.1) or as frames.
     Stream(BodyStream),
+    /// A stream of known length relayed from another socket (a gateway's
+    /// upstream), which the kernel may move to the client's socket itself
+    /// (see [`Body::relay`]); `application/octet-stream` unless a type is set.
+    Relay(RelayBody),
     /// A file (or a range of it) streamed from disk with a known length.
     #[cfg(feature = "fs")]
     File(FileBody),
@@ -292,6 +300,7 @@ impl Body {
     pub fn len(&self) -> Option<usize> {
         match self {
             Body::Empty | Body::Stream(_) => None,
+            Body::Relay(r) => usize::try_from(r.len()).ok(),
             #[cfg(feature = "fs")]
             Body::File(f) => usize::try_from(f.len()).ok(),
             Body::Text(t) | Body::Html(t) => Some(t.len()),
@@ -351,7 +360,7 @@ impl Body {
             Body::Empty => None,
             Body::Text(_) => Some(&TEXT),
             Body::Html(_) => Some(&HTML),
-            Body::Bytes(_) | Body::Stream(_) => Some(&BINARY),
+            Body::Bytes(_) | Body::Stream(_) | Body::Relay(_) => Some(&BINARY),
             #[cfg(feature = "fs")]
             Body::File(_) => Some(&BINARY),
             Body::Json(_) => Some(&JSON),
@@ -373,6 +382,7 @@ impl fmt::Debug for Body {
             Body::Bytes(b) => f.debug_tuple("Bytes").field(b).finish(),
             Body::Json(j) => f.debug_tuple("Json").field(j).finish(),
             Body::Stream(_) => f.write_str("Stream(..)"),
+            Body::Relay(r) => write!(f, "Relay({})", r.len()),
             #[cfg(feature = "fs")]
             Body::File(file) => f.debug_tuple("File").field(file).finish(),
         }

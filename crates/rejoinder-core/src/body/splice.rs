@@ -1,6 +1,8 @@
 //! Whole files sent by the kernel (`sendfile(2)`), on plain-TCP HTTP/1
 //! connections: the file's bytes go from the page cache to the socket
-//! without being copied into the process and out again.
+//! without being copied into the process and out again. Relayed bodies
+//! (see `relay`) ride the same queue: their source moves the bytes itself
+//! (rejoinder-proxy's with `splice(2)`, socket to pipe to socket).
 //!
 //! hyper takes a response body only as `Bytes` frames, so the bytes of a
 //! spliced file are stood in for: the body yields slices of one static
@@ -58,12 +60,22 @@ pub(crate) const fn piece() -> usize {
     PIECE
 }
 
-/// A byte range of an open file, to be sent by the kernel.
-#[derive(Debug)]
+/// Bytes to be sent by the kernel: a range of an open file, or a relayed
+/// body whose source sends itself.
 pub(crate) struct Splice {
-    file: Arc<File>,
     pos: u64,
     end: u64,
+    source: Source,
+}
+
+enum Source {
+    File(FileSource),
+    Relay(Box<dyn super::RelaySource>),
+}
+
+/// An open file: bytes `pos..end` of the splice are the file's.
+struct FileSource {
+    file: Arc<File>,
     /// `sendfile` failed as unsupported for this file: copy instead.
     copy: bool,
     /// A read on the blocking pool bringing the next bytes into the page
@@ -71,14 +83,39 @@ pub(crate) struct Splice {
     warming: Option<tokio::task::JoinHandle<()>>,
 }
 
+impl std::fmt::Debug for Splice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.source {
+            Source::File(_) => "File",
+            Source::Relay(_) => "Relay",
+        };
+        f.debug_struct("Splice")
+            .field("source", &kind)
+            .field("pos", &self.pos)
+            .field("end", &self.end)
+            .finish()
+    }
+}
+
 impl Splice {
     pub(crate) fn new(file: Arc<File>, pos: u64, end: u64) -> Self {
         Splice {
-            file,
             pos,
             end,
-            copy: false,
-            warming: None,
+            source: Source::File(FileSource {
+                file,
+                copy: false,
+                warming: None,
+            }),
+        }
+    }
+
+    /// A relayed body of `len` bytes, sent by its source.
+    pub(crate) fn relay(source: Box<dyn super::RelaySource>, len: u64) -> Self {
+        Splice {
+            pos: 0,
+            end: len,
+            source: Source::Relay(source),
         }
     }
 }
@@ -140,7 +177,16 @@ impl SpliceQueue {
         let count = usize::try_from(front.end - front.pos)
             .unwrap_or(usize::MAX)
             .min(run);
-        let polled = poll_send(tcp, cx, front, count);
+        let polled = match &mut front.source {
+            Source::File(file) => poll_send(tcp, cx, file, front.pos, count),
+            Source::Relay(source) => match source.poll_send(tcp, cx, count) {
+                Poll::Ready(Ok(0)) => Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "a relayed body ended short of its length",
+                ))),
+                polled => polled,
+            },
+        };
         if let Poll::Ready(Ok(n)) = polled {
             front.pos += n as u64;
             if front.pos >= front.end {
@@ -166,27 +212,28 @@ fn poll_writev(
     }
 }
 
-/// Sends `count` bytes of `splice` from its position (not advancing it).
+/// Sends `count` bytes of the file from `pos`.
 fn poll_send(
     tcp: &TcpStream,
     cx: &mut Context<'_>,
-    splice: &mut Splice,
+    splice: &mut FileSource,
+    pos: u64,
     count: usize,
 ) -> Poll<io::Result<usize>> {
     loop {
         if let Some(warming) = &mut splice.warming {
             let _ = std::task::ready!(std::pin::Pin::new(warming).poll(cx));
             splice.warming = None;
-        } else if !splice.copy && !cached(&splice.file, splice.pos + count as u64 - 1) {
-            splice.warming = Some(warm(splice.file.clone(), splice.pos, count));
+        } else if !splice.copy && !cached(&splice.file, pos + count as u64 - 1) {
+            splice.warming = Some(warm(splice.file.clone(), pos, count));
             continue;
         }
         std::task::ready!(tcp.poll_write_ready(cx))?;
         let sent = if splice.copy {
-            copy(tcp, &splice.file, splice.pos, count)
+            copy(tcp, &splice.file, pos, count)
         } else {
             tcp.try_io(Interest::WRITABLE, || {
-                let mut offset = splice.pos;
+                let mut offset = pos;
                 rustix::fs::sendfile(tcp, &*splice.file, Some(&mut offset), count)
                     .map_err(io::Error::from)
             })

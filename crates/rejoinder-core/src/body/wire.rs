@@ -7,7 +7,6 @@ use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 
 use crate::body::{BodyStream, BoxError};
-#[cfg(feature = "fs")]
 use futures_core::Stream;
 
 /// A finalized response body: nothing, one buffer, or a stream.
@@ -35,6 +34,8 @@ enum Kind {
     Full(Option<Bytes>),
     Stream(BodyStream),
     Sized(BodyStream, u64),
+    /// A relayed body: its stream, and the bytes it has left.
+    Relay(std::pin::Pin<Box<dyn super::Relay>>, u64),
     Boxed(BoxedBody),
     /// A file's bytes, read as the client takes them.
     #[cfg(feature = "fs")]
@@ -95,6 +96,15 @@ impl ResBody {
         }
     }
 
+    /// A relayed body (sent with its Content-Length): its stream, or its
+    /// source when the connection can splice (see [`ResBody::splice_into`]).
+    pub(crate) fn relay(body: super::RelayBody) -> Self {
+        ResBody {
+            kind: Kind::Relay(body.stream, body.len),
+            trailers: None,
+        }
+    }
+
     #[doc(hidden)]
     /// A stream of exactly `len` bytes (sent with a Content-Length).
     pub fn sized(stream: BodyStream, len: u64) -> Self {
@@ -114,21 +124,37 @@ impl ResBody {
     }
 
     #[doc(hidden)]
-    /// Makes a file body, not yet read, send itself through `queue`: its
-    /// frames become placeholders (see `splice`), which only the
-    /// connection's socket may write. `false`: not such a body, unchanged.
+    /// Makes a file body, not yet read, or a relayed body whose stream
+    /// gives up its source, send itself through `queue`: its frames become
+    /// placeholders (see `splice`), which only the connection's socket may
+    /// write. `false`: not such a body, unchanged.
     #[cfg(all(feature = "fs", target_os = "linux"))]
     pub fn splice_into(&mut self, queue: &std::sync::Arc<super::splice::SpliceQueue>) -> bool {
-        let (Kind::File(stream, remaining), None) = (&self.kind, &self.trailers) else {
+        if self.trailers.is_some() {
             return false;
-        };
-        let Some((file, pos, end)) = stream.untouched() else {
-            return false;
+        }
+        let (splice, remaining) = match &mut self.kind {
+            Kind::File(stream, remaining) => {
+                let Some((file, pos, end)) = stream.untouched() else {
+                    return false;
+                };
+                (
+                    super::splice::Splice::new(file.clone(), pos, end),
+                    *remaining,
+                )
+            }
+            Kind::Relay(stream, len) if *len > 0 => {
+                let Some(source) = stream.as_mut().take_source() else {
+                    return false;
+                };
+                (super::splice::Splice::relay(source, *len), *len)
+            }
+            _ => return false,
         };
         let spliced = Spliced {
             queue: queue.clone(),
-            splice: Some(super::splice::Splice::new(file.clone(), pos, end)),
-            remaining: *remaining,
+            splice: Some(splice),
+            remaining,
         };
         self.kind = Kind::Spliced(Box::new(spliced));
         true
@@ -157,6 +183,7 @@ impl ResBody {
     pub fn with_trailers(self, trailers: TrailersFuture) -> Self {
         let kind = match self.kind {
             Kind::Sized(s, _) => Kind::Stream(s),
+            Kind::Relay(s, _) => Kind::Stream(s),
             #[cfg(feature = "fs")]
             Kind::File(s, _) => Kind::Stream(Box::pin(*s)),
             other => other,
@@ -174,6 +201,7 @@ impl std::fmt::Debug for ResBody {
             Kind::Full(b) => f.debug_tuple("Full").field(b).finish(),
             Kind::Stream(_) => f.write_str("Stream(..)"),
             Kind::Sized(_, len) => write!(f, "Sized({len})"),
+            Kind::Relay(_, len) => write!(f, "Relay({len})"),
             Kind::Boxed(_) => f.write_str("Boxed(..)"),
             #[cfg(feature = "fs")]
             Kind::File(_, len) => write!(f, "File({len})"),
@@ -211,13 +239,8 @@ impl http_body::Body for ResBody {
                 .as_mut()
                 .poll_next(cx)
                 .map(|o| o.map(|r| r.map(Frame::data))),
-            Kind::Sized(s, remaining) => {
-                let polled = s.as_mut().poll_next(cx);
-                if let Poll::Ready(Some(Ok(b))) = &polled {
-                    *remaining = remaining.saturating_sub(b.len() as u64);
-                }
-                polled.map(|o| o.map(|r| r.map(Frame::data)))
-            }
+            Kind::Sized(s, remaining) => counted(s.as_mut(), remaining, cx),
+            Kind::Relay(s, remaining) => counted(s.as_mut(), remaining, cx),
             #[cfg(feature = "fs")]
             Kind::File(s, remaining) => {
                 let polled = Pin::new(&mut **s).poll_next(cx);
@@ -272,7 +295,9 @@ impl http_body::Body for ResBody {
             Kind::File(_, remaining) => self.trailers.is_none() && *remaining == 0,
             #[cfg(all(feature = "fs", target_os = "linux"))]
             Kind::Spliced(s) => s.remaining == 0,
-            kind => self.trailers.is_none() && matches!(kind, Kind::Sized(_, 0)),
+            kind => {
+                self.trailers.is_none() && matches!(kind, Kind::Sized(_, 0) | Kind::Relay(_, 0))
+            }
         }
     }
 
@@ -284,7 +309,9 @@ impl http_body::Body for ResBody {
         match &self.kind {
             Kind::Full(b) => SizeHint::with_exact(b.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Stream(_) => SizeHint::default(),
-            Kind::Sized(_, remaining) => SizeHint::with_exact(*remaining),
+            Kind::Sized(_, remaining) | Kind::Relay(_, remaining) => {
+                SizeHint::with_exact(*remaining)
+            }
             #[cfg(feature = "fs")]
             Kind::File(_, remaining) => SizeHint::with_exact(*remaining),
             #[cfg(all(feature = "fs", target_os = "linux"))]
@@ -292,4 +319,17 @@ impl http_body::Body for ResBody {
             Kind::Boxed(b) => b.size_hint(),
         }
     }
+}
+
+/// A stream's next chunk as a frame, counted off the bytes it has left.
+fn counted<S: Stream<Item = Result<Bytes, BoxError>> + ?Sized>(
+    s: Pin<&mut S>,
+    remaining: &mut u64,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+    let polled = s.poll_next(cx);
+    if let Poll::Ready(Some(Ok(b))) = &polled {
+        *remaining = remaining.saturating_sub(b.len() as u64);
+    }
+    polled.map(|o| o.map(|r| r.map(Frame::data)))
 }

@@ -77,7 +77,7 @@ impl Response {
                     // The connection frames every body but a stream
                     // itself: a Content-Length set by hand goes first,
                     // while the map may still be empty (no lookup then).
-                    if !matches!(b, Body::Stream(_)) {
+                    if !matches!(b, Body::Stream(_) | Body::Relay(_)) {
                         self.drop_length();
                     }
                     self.infer_content_type(&b);
@@ -133,6 +133,7 @@ impl Response {
                 }
             },
             Body::Stream(s) => return ResBody::stream(s),
+            Body::Relay(r) => return ResBody::relay(r),
             // A file read whole when opened goes out as one buffer, like
             // any other (no stream to box and poll).
             #[cfg(feature = "fs")]

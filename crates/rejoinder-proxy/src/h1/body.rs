@@ -78,6 +78,33 @@ impl Body {
         }
     }
 
+    /// The body as a [`Splicer`](super::splice::Splicer), the kernel to
+    /// move its bytes, when nothing of it has been taken yet and its
+    /// length makes it worth it (see `splice::MIN`); the body is left
+    /// ended. `idle`: the idle-body timeout.
+    #[cfg(target_os = "linux")]
+    pub(crate) fn splicer(
+        &mut self,
+        idle: Option<std::time::Duration>,
+    ) -> Option<super::splice::Splicer> {
+        if self.failed.is_some() || self.upload.is_some() || self.decoder.is_close_delimited() {
+            return None;
+        }
+        let remaining = self.decoder.remaining()?;
+        if remaining < super::splice::MIN {
+            return None;
+        }
+        let conn = self.conn.take()?;
+        self.decoder = Decoder::empty();
+        Some(super::splice::Splicer::new(
+            conn,
+            remaining,
+            self.keep_alive,
+            self.release.clone(),
+            idle,
+        ))
+    }
+
     /// A failure: the connection is closed, the body ends. The error is
     /// given at the next poll: a server writing the body flushes what it
     /// holds when it is told to wait, so the client gets every byte that

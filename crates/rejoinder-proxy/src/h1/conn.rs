@@ -124,12 +124,39 @@ impl Conn {
         }
     }
 
-    /// Reads more into the buffer: the bytes read, 0 at the close.
+    /// Reads more of a body into the buffer: the bytes read, 0 at the
+    /// close. The reads grow while they fill the room they ask for.
     pub(crate) fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        if self.buf.capacity() - self.buf.len() < self.read_size as usize / 4 {
-            self.buf.reserve(self.read_size as usize);
+        let (n, room) = std::task::ready!(self.poll_read(cx, self.read_size as usize, usize::MAX))?;
+        if n == room && self.read_size < MAX_READ {
+            self.read_size *= 2;
+        } else if n < self.read_size as usize / 2 && self.read_size > READ {
+            self.read_size /= 2;
         }
-        let room = self.buf.capacity() - self.buf.len();
+        Poll::Ready(Ok(n))
+    }
+
+    /// Reads more of a response head into the buffer, at most [`READ`]
+    /// bytes: the body behind the head is left on the socket, for a
+    /// splice to take (see `splice`) or a body read sized for it.
+    pub(crate) fn poll_fill_head(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        self.poll_read(cx, READ as usize, READ as usize)
+            .map_ok(|(n, _)| n)
+    }
+
+    /// Reads into the buffer, with room for `size` bytes made first when
+    /// less than a quarter of it is spare, and at most `limit` bytes: the
+    /// bytes read and the room they were read into.
+    fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        size: usize,
+        limit: usize,
+    ) -> Poll<io::Result<(usize, usize)>> {
+        if self.buf.capacity() - self.buf.len() < size / 4 {
+            self.buf.reserve(size);
+        }
+        let room = (self.buf.capacity() - self.buf.len()).min(limit);
         let n = loop {
             std::task::ready!(self.io.poll_read_ready(cx))?;
             // A read shorter than the room drained the socket: answering
@@ -139,7 +166,11 @@ impl Conn {
             let mut got = None;
             let (io, buf) = (&self.io, &mut self.buf);
             match io.try_io(Interest::READABLE, || {
-                let n = io.try_read_buf(buf)?;
+                let n = if room < buf.capacity() - buf.len() {
+                    io.try_read_buf(&mut bytes::BufMut::limit(&mut *buf, room))?
+                } else {
+                    io.try_read_buf(buf)?
+                };
                 got = Some(n);
                 if n > 0 && n < room {
                     Err(io::ErrorKind::WouldBlock.into())
@@ -155,12 +186,7 @@ impl Conn {
                 Err(e) => return Poll::Ready(Err(e)),
             }
         };
-        if n == room && self.read_size < MAX_READ {
-            self.read_size *= 2;
-        } else if n < self.read_size as usize / 2 && self.read_size > READ {
-            self.read_size /= 2;
-        }
-        Poll::Ready(Ok(n))
+        Poll::Ready(Ok((n, room)))
     }
 }
 

@@ -128,7 +128,7 @@ impl Conn {
                         Some(head) => return Poll::Ready(Ok(head)),
                         None => {}
                     }
-                    let filled = match self.poll_fill(cx) {
+                    let filled = match self.poll_fill_head(cx) {
                         Poll::Ready(filled) => filled,
                         // The deadline is looked at only when the answer
                         // is not there yet.

@@ -29,6 +29,8 @@
 //! - [`conn`]: a connection: its socket and read buffer.
 //! - [`exchange`]: one request and its answer's head on a connection.
 //! - [`body`]: the response body, giving the connection back at its end.
+//! - `splice` (Linux): a large response body moved socket to socket by
+//!   the kernel when the client's connection can take it that way.
 //!
 //! The limits and the protocol error that several of them use are here.
 
@@ -38,6 +40,8 @@ pub(crate) mod decode;
 pub(crate) mod exchange;
 pub(crate) mod head;
 pub(crate) mod parse;
+#[cfg(target_os = "linux")]
+pub(crate) mod splice;
 pub(crate) mod upload;
 
 use std::io;
