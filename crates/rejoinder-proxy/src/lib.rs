@@ -9,7 +9,10 @@
 //! [`source()`](rejoinder::Response::source) `==`
 //! [`Source::Service`](rejoinder::Source::Service). Late handlers, header
 //! filters, body filters and log callbacks run on it exactly as on a local
-//! response; the body streams through with backpressure both ways.
+//! response; the body streams through with backpressure both ways. A large
+//! body that nothing on the way needs to read (no body filter, a plain-TCP
+//! HTTP/1 client) is moved socket to socket by the kernel (`splice(2)`,
+//! Linux; [`Proxy::splice`]).
 //!
 //! - [`Upstreams`]: targets (`http://` for HTTP/1.1, `h2c://` for HTTP/2
 //!   with prior knowledge), round robin or least connections, passive

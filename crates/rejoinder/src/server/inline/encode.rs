@@ -426,8 +426,20 @@ mod tests {
         version: Version,
         body: Option<BodyLength>,
     ) -> (String, Result<Encoder, BadHead>, bool) {
+        let keep_alive = version == Version::HTTP_11;
+        head_with(res, method, version, body, keep_alive)
+    }
+
+    /// `head`, for a request that asked for keep-alive or not.
+    fn head_with(
+        res: http::Response<()>,
+        method: Method,
+        version: Version,
+        body: Option<BodyLength>,
+        keep_alive: bool,
+    ) -> (String, Result<Encoder, BadHead>, bool) {
         let (mut parts, ()) = res.into_parts();
-        let mut keep_alive = version == Version::HTTP_11;
+        let mut keep_alive = keep_alive;
         let mut dst = Vec::new();
         let asked = Asked {
             method: &method,
@@ -512,30 +524,12 @@ mod tests {
     fn connection_fields_follow_the_request() {
         // HTTP/1.0 keep-alive: said in the response.
         let res = http::Response::new(());
-        let (mut parts, ()) = res.into_parts();
-        let mut keep_alive = true;
-        let mut dst = Vec::new();
-        let asked = Asked {
-            method: &Method::GET,
-            version: Version::HTTP_10,
-        };
-        let enc = encode(&mut parts, None, &asked, &mut keep_alive, None, &mut dst).unwrap();
-        let text = String::from_utf8(dst).unwrap();
+        let (text, enc, _) = head_with(res, Method::GET, Version::HTTP_10, None, true);
         assert!(text.contains("connection: keep-alive\r\n"), "{text}");
-        assert!(!enc.last);
+        assert!(!enc.unwrap().last);
         // HTTP/1.1 with close: said, and the last.
         let res = http::Response::new(());
-        let (text, enc, _) = {
-            let (mut parts, ()) = res.into_parts();
-            let mut keep_alive = false;
-            let mut dst = Vec::new();
-            let asked = Asked {
-                method: &Method::GET,
-                version: Version::HTTP_11,
-            };
-            let enc = encode(&mut parts, None, &asked, &mut keep_alive, None, &mut dst);
-            (String::from_utf8(dst).unwrap(), enc, keep_alive)
-        };
+        let (text, enc, _) = head_with(res, Method::GET, Version::HTTP_11, None, false);
         assert!(text.contains("connection: close\r\n"), "{text}");
         assert!(enc.unwrap().last);
     }
