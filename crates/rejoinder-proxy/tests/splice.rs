@@ -53,6 +53,7 @@ fn new_pipes(before: &std::collections::HashSet<String>) -> usize {
 }
 
 /// A raw HTTP/1.1 upstream, keep-alive. `/n/N`: N pattern bytes.
+/// `/extra/N`: N pattern bytes, then a whole unasked-for response.
 /// `/cut/N/M`: promises N, sends M, closes. `/stall/N/M`: promises N,
 /// sends M, then sends nothing more (the connection stays open).
 async fn raw_upstream() -> (String, Arc<AtomicUsize>) {
@@ -130,6 +131,13 @@ async fn serve_raw(mut s: TcpStream) {
             at += len;
         }
         match kind {
+            "extra" => {
+                // Bytes past the body nobody asked for: the connection
+                // must not carry another exchange.
+                let _ = s
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+                    .await;
+            }
             "cut" => return,
             "stall" => {
                 // Hold the connection until the proxy closes it.
@@ -375,4 +383,21 @@ async fn a_request_with_a_body_gets_its_spliced_answer_through_hyper() {
     assert!(body == expected(300_001));
     assert!(new_pipes(&before) > 0, "nothing was spliced");
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_that_sends_past_the_body_is_not_reused() {
+    let _serial = SERIAL.lock().await;
+    let (url, accepted) = raw_upstream().await;
+    let gw = gateway_to(&url, |p| p).await;
+    let n = 300_001u64;
+    let (parts, body) = send(get(&gw.url(&format!("/extra/{n}")))).await;
+    assert_eq!(parts.status, 200);
+    assert!(body == expected(n));
+    // The next request gets its own answer on a new connection, not the
+    // bytes left on the old one.
+    let (parts, body) = send(get(&gw.url(&format!("/n/{n}")))).await;
+    assert_eq!(parts.status, 200);
+    assert!(body == expected(n));
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
 }

@@ -182,12 +182,11 @@ impl Splicer {
             };
             let want = clamp(self.remaining).min(PIPE_SIZE);
             let io = &conn.io;
-            // A splice shorter than asked drained the socket, and the last
-            // one of the body leaves nothing that belongs to this exchange:
-            // answering `WouldBlock` to `try_io` clears the readiness (as
-            // `Conn::poll_fill` does), so the pooled connection does not
-            // look closed (`Conn::is_closed`) and the next wait goes to the
-            // reactor instead of an `EAGAIN`.
+            // A splice shorter than asked drained the socket: answering
+            // `WouldBlock` to `try_io` clears the readiness (as
+            // `Conn::poll_fill` does), so the next wait goes to the reactor
+            // instead of an `EAGAIN`. (The last splice of a body asks for
+            // exactly what is left; `sent` looks past it.)
             let mut moved = None;
             let got = io.try_io(Interest::READABLE, || {
                 let n = splice(
@@ -199,7 +198,7 @@ impl Splicer {
                     SpliceFlags::NONBLOCK | SpliceFlags::MOVE,
                 )?;
                 moved = Some(n);
-                if n > 0 && (n < want || n as u64 == self.remaining) {
+                if n > 0 && n < want {
                     Err(io::ErrorKind::WouldBlock.into())
                 } else {
                     Ok(n)
@@ -236,7 +235,7 @@ impl Splicer {
                 pipe.keep();
             }
             if let Some(conn) = self.conn.take() {
-                if self.keep_alive && conn.buf.is_empty() {
+                if self.keep_alive && conn.buf.is_empty() && nothing_more(&conn) {
                     self.release.give_back(conn);
                 }
             }
@@ -267,6 +266,15 @@ impl Splicer {
             format!("the upstream body was idle for {idle:?}"),
         )))
     }
+}
+
+/// Whether the upstream sent nothing past the body (one read that finds
+/// the socket empty, which also clears its readiness so the pooled
+/// connection does not look closed): bytes nobody asked for, or the close,
+/// and the connection is not kept.
+fn nothing_more(conn: &Conn) -> bool {
+    let mut probe = [0u8; 1];
+    matches!(conn.io.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
 }
 
 /// A byte count as a `usize` (saturating).
