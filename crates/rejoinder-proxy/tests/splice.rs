@@ -54,6 +54,8 @@ fn new_pipes(before: &std::collections::HashSet<String>) -> usize {
 
 /// A raw HTTP/1.1 upstream, keep-alive. `/n/N`: N pattern bytes.
 /// `/extra/N`: N pattern bytes, then a whole unasked-for response.
+/// `/tiny/N/N`: N pattern bytes in 97-byte segments, then the connection
+/// held open (nothing more will come to wake a reader).
 /// `/cut/N/M`: promises N, sends M, closes. `/stall/N/M`: promises N,
 /// sends M, then sends nothing more (the connection stays open).
 async fn raw_upstream() -> (String, Arc<AtomicUsize>) {
@@ -120,10 +122,15 @@ async fn serve_raw(mut s: TcpStream) {
         if s.write_all(head.as_bytes()).await.is_err() {
             return;
         }
-        // Odd-sized pieces, so reads and splices end anywhere.
+        // Odd-sized pieces, so reads and splices end anywhere; tiny ones
+        // (one segment each) for `/tiny`.
+        let piece_len = if kind == "tiny" { 97 } else { 70_001 };
+        if kind == "tiny" {
+            let _ = s.set_nodelay(true);
+        }
         let mut at = 0;
         while at < sent {
-            let len = (sent - at).min(70_001);
+            let len = (sent - at).min(piece_len);
             let piece: Vec<u8> = (at..at + len).map(pattern).collect();
             if s.write_all(&piece).await.is_err() {
                 return;
@@ -139,7 +146,7 @@ async fn serve_raw(mut s: TcpStream) {
                     .await;
             }
             "cut" => return,
-            "stall" => {
+            "stall" | "tiny" => {
                 // Hold the connection until the proxy closes it.
                 let mut sink = [0u8; 64];
                 while matches!(s.read(&mut sink).await, Ok(n) if n > 0) {}
@@ -400,4 +407,23 @@ async fn an_upstream_that_sends_past_the_body_is_not_reused() {
     assert_eq!(parts.status, 200);
     assert!(body == expected(n));
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_of_many_tiny_segments_arrives_whole() {
+    let _serial = SERIAL.lock().await;
+    let (url, _) = raw_upstream().await;
+    let gw = gateway_to(&url, |p| p).await;
+    // Thousands of small segments queue up on the proxy's socket, and
+    // nothing comes after them: every byte must be taken without a later
+    // wake-up (a short splice is never taken for a drained socket).
+    let n = 400_009u64;
+    let got = tokio::time::timeout(
+        Duration::from_secs(20),
+        send(get(&gw.url(&format!("/tiny/{n}/{n}")))),
+    )
+    .await
+    .expect("the body stalled in the proxy");
+    assert_eq!(got.0.status, 200);
+    assert!(got.1 == expected(n), "the body differs");
 }

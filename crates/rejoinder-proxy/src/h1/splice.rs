@@ -178,43 +178,42 @@ impl Splicer {
             }
             let pipe = match &mut self.pipe {
                 Some(pipe) => pipe,
-                None => self.pipe.insert(Pipe::take()?),
+                None => match Pipe::take() {
+                    Ok(pipe) => self.pipe.insert(pipe),
+                    // No pipe to be had (the process's descriptors spent):
+                    // this body is copied, through the buffer above.
+                    Err(e) => {
+                        tracing::debug!(error = %e, "no pipe for a splice; the body is copied");
+                        match conn.poll_fill(cx) {
+                            Poll::Ready(Ok(0)) => return Poll::Ready(Err(closed_early())),
+                            Poll::Ready(Ok(_)) => {
+                                self.moved = true;
+                                continue;
+                            }
+                            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                            Poll::Pending => return self.poll_idle(cx),
+                        }
+                    }
+                },
             };
             let want = clamp(self.remaining).min(PIPE_SIZE);
             let io = &conn.io;
-            // A splice shorter than asked drained the socket: answering
-            // `WouldBlock` to `try_io` clears the readiness (as
-            // `Conn::poll_fill` does), so the next wait goes to the reactor
-            // instead of an `EAGAIN`. (The last splice of a body asks for
-            // exactly what is left; `sent` looks past it.)
-            let mut moved = None;
+            // A splice shorter than asked does not say the socket is
+            // drained (the pipe may have run out of slots first), so the
+            // readiness is cleared only by an `EAGAIN`, never assumed.
             let got = io.try_io(Interest::READABLE, || {
-                let n = splice(
+                splice(
                     io,
                     None,
                     &pipe.write,
                     None,
                     want,
                     SpliceFlags::NONBLOCK | SpliceFlags::MOVE,
-                )?;
-                moved = Some(n);
-                if n > 0 && n < want {
-                    Err(io::ErrorKind::WouldBlock.into())
-                } else {
-                    Ok(n)
-                }
+                )
+                .map_err(io::Error::from)
             });
-            let got = match (got, moved) {
-                (Err(e), Some(n)) if e.kind() == io::ErrorKind::WouldBlock => Ok(n),
-                (got, _) => got,
-            };
             match got {
-                Ok(0) => {
-                    return Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the upstream closed the connection before the body's end",
-                    )))
-                }
+                Ok(0) => return Poll::Ready(Err(closed_early())),
                 Ok(n) => {
                     self.in_pipe += n;
                     self.remaining -= n as u64;
@@ -275,6 +274,14 @@ impl Splicer {
 fn nothing_more(conn: &Conn) -> bool {
     let mut probe = [0u8; 1];
     matches!(conn.io.try_read(&mut probe), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+}
+
+/// The upstream closed before the body's last byte.
+fn closed_early() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the upstream closed the connection before the body's end",
+    )
 }
 
 /// A byte count as a `usize` (saturating).
