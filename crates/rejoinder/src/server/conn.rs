@@ -357,12 +357,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
-        let filled = buf.filled().len();
-        if filled > before {
-            // Split borrows: the bytes are the caller's.
-            let read = &buf.filled()[before..filled];
-            this.saw(read);
-        }
+        this.saw(&buf.filled()[before..]);
         polled
     }
 }

@@ -103,9 +103,9 @@ fn poll_op(
 }
 
 impl SharedTcp {
-    /// Reads into the spare room of `buf` (made first if there is little),
-    /// with the same readiness rule as `poll_read`: for the inline HTTP/1
-    /// path, which keeps its own read buffer.
+    /// Reads into the spare room of `buf` (the caller makes it), with the
+    /// same readiness rule as `poll_read`: for the inline HTTP/1 path,
+    /// which keeps its own read buffer.
     pub(crate) fn poll_read_buf(
         &self,
         cx: &mut Context<'_>,
