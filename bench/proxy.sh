@@ -232,6 +232,12 @@ median() { # proxy path column (4 req/s, 5 CPU us/req)
         awk '{ v[NR] = $1 } END { if (NR == 0) exit 1; if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+paired() { # proxy-a proxy-b path: median (min-max) of a / b over the rounds that measured both
+    awk -F'\t' -v a="$1" -v b="$2" -v z="$3" '$3 == z && $2 == a { x[$1] = $5 } $3 == z && $2 == b { y[$1] = $5 }
+        END { for (r in x) if (r in y && y[r] > 0) print x[r] / y[r] }' "$RAW" | sort -g |
+        awk '{ v[NR] = $1 } END { if (NR == 0) exit 0; m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.2f (%.2f-%.2f)", m, v[1], v[NR] }'
+}
 
 declare -A CPU RPS
 {
@@ -263,6 +269,19 @@ declare -A CPU RPS
         for pair in rejoinder:nginx rejoinder:hyper hyper:nginx; do
             a=${pair%%:*} b=${pair#*:}
             if [[ -n ${CPU[$a.$z]:-} && -n ${CPU[$b.$z]:-} ]]; then printf ' | %s' "$(ratio "${CPU[$a.$z]}" "${CPU[$b.$z]}")"; else printf ' | '; fi
+        done
+        echo ' |'
+    done
+    echo
+    echo "The same ratios taken round by round (both proxies measured minutes apart, so a drift of the"
+    echo "machine between rounds cancels): median, and the range over rounds:"
+    echo
+    echo "| path | rejoinder-proxy / nginx | rejoinder-proxy / hyper-util proxy | hyper-util proxy / nginx |"
+    echo "| --- | ---: | ---: | ---: |"
+    for z in "${PATHS[@]}"; do
+        printf '| /%s' "$z"
+        for pair in rejoinder:nginx rejoinder:hyper hyper:nginx; do
+            printf ' | %s' "$(paired "${pair%%:*}" "${pair#*:}" "$z")"
         done
         echo ' |'
     done
