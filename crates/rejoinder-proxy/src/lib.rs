@@ -50,6 +50,7 @@
 
 mod body;
 mod client;
+pub mod dot_segments;
 mod download;
 pub mod error;
 pub mod guide;

@@ -48,6 +48,7 @@ pub struct Proxy {
     via_values: [HeaderValue; 5],
     retry: bool,
     splice: bool,
+    dot_segments: bool,
     request_hooks: Vec<Arc<RequestHook>>,
     response_hooks: Vec<Arc<ResponseHook>>,
 }
@@ -86,6 +87,7 @@ impl Proxy {
             via_values: via_values("rejoinder"),
             retry: true,
             splice: true,
+            dot_segments: false,
             request_hooks: Vec::new(),
             response_hooks: Vec::new(),
         }
@@ -150,6 +152,16 @@ impl Proxy {
     /// stream, as it is anyway wherever something needs the bytes.
     pub fn splice(mut self, on: bool) -> Self {
         self.splice = on;
+        self
+    }
+
+    /// Whether a path with a `.` or `..` segment (also spelt `%2E`, or
+    /// ended by `\`, `%2F`, `%5C` or `;`) is forwarded as sent (default
+    /// off: such a request gets a 400, see [`dot_segments`](crate::dot_segments)
+    /// for why: the router chose the route by the path as sent, an upstream
+    /// that resolves the dots would serve another).
+    pub fn allow_dot_segments(mut self, on: bool) -> Self {
+        self.dot_segments = on;
         self
     }
 
@@ -554,6 +566,10 @@ fn is_idempotent(method: &Method) -> bool {
 
 impl Handler for Proxy {
     fn call<'a>(&'a self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        if !self.dot_segments && crate::dot_segments::found(ctx.req.path()) {
+            crate::dot_segments::refuse(ctx);
+            return Box::pin(std::future::ready(()));
+        }
         Box::pin(self.forward(ctx))
     }
 }
