@@ -121,7 +121,17 @@ where
         };
         // The refusal is moved out before any await: a temporary of the
         // `if let` would live in the future across the handler's await.
-        let refused = match inner.limits.refuse(ctx.req.uri(), ctx.req.headers()) {
+        let refusal = inner
+            .limits
+            .refuse(ctx.req.uri(), ctx.req.headers())
+            .or_else(|| {
+                // A server's request only: what the server read off the
+                // wire. An app called as a tower service or through the
+                // test client leaves the Host to its caller, as hyper does.
+                ctx.req.connection()?;
+                crate::app::host::refuse(ctx.req.version(), ctx.req.headers())
+            });
+        let refused = match refusal {
             Some(refusal) => {
                 ctx.res = refusal;
                 true

@@ -2,6 +2,7 @@
 //! held behind one `Arc`; its tower [`layers`] and server [`limits`] are
 //! the submodules of the same name.
 
+pub(crate) mod host;
 pub mod layers;
 pub mod limits;
 

@@ -109,7 +109,9 @@ where
             let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
                 let guard = requests.begin();
                 req.extensions_mut().insert(info.clone());
-                let refusal = limits.refuse(req.uri(), req.headers());
+                let refusal = limits
+                    .refuse(req.uri(), req.headers())
+                    .or_else(|| crate::app::host::refuse(req.version(), req.headers()));
                 let (method, version) = (req.method().clone(), req.version());
                 let called = svc.clone().oneshot(req);
                 async move {

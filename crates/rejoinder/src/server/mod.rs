@@ -109,7 +109,9 @@ impl App {
 /// expect.
 ///
 /// Requests over the URI or header-count limit are answered 414/431
-/// without calling the service, and with a request timeout set the
+/// without calling the service, as are requests whose `Host` breaks
+/// RFC 9112 §3.2 (400: an HTTP/1.1 request without one, two of them, or a
+/// value that is not a host and port), and with a request timeout set the
 /// service's future is dropped and answered 503 past it.
 pub fn serve<S, B>(listener: TcpListener, service: S) -> Serve
 where
