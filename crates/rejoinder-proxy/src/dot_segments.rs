@@ -8,7 +8,7 @@
 //! `/private/x`. Kong and nginx avoid this by normalizing the path before
 //! they match it; rejoinder's router matches paths as sent, so the proxy
 //! refuses to forward a path with a dot segment (400), unless told to
-//! ([`Proxy::allow_dot_segments`](crate::Proxy::allow_dot_segments)).
+//! (`Proxy::allow_dot_segments`).
 //!
 //! A dot segment is counted the way the upstreams that read paths most
 //! loosely read it: a segment ends at `/`, at `\` and at their encodings
